@@ -1,0 +1,62 @@
+"""The `agent` entry point: registers every command module and turns errors into one line."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+import typer
+
+from agent.errors import AgentError
+
+app = typer.Typer(
+    name="agent",
+    help="devops-agent: keeps a repository's GitHub Actions CI green.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+
+@app.callback()
+def _root() -> None:
+    """devops-agent: keeps a repository's GitHub Actions CI green."""
+
+
+COMMAND_MODULES = [
+    "triage",
+]
+"""Modules under agent.cli; each exposes register(app). Keep their imports light."""
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"agent.cli.{_name}").register(app)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print one error line on stderr and exit with `code`."""
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; expected errors are one line on stderr with a non-zero exit, never a traceback."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except AgentError as exc:
+        fail(str(exc), exc.exit_code)
+    except click.exceptions.Abort:
+        fail("aborted", 130)
+    except click.ClickException as exc:
+        fail(exc.format_message(), exc.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except (BrokenPipeError, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if os.environ.get("AGENT_DEBUG"):
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (set AGENT_DEBUG=1 for a traceback)", 1)
+    raise SystemExit(code if isinstance(code, int) else 0)

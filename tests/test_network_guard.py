@@ -1,0 +1,22 @@
+import socket
+
+import pytest
+
+
+def test_outside_address_is_refused_in_tests():
+    with pytest.raises((ConnectionRefusedError, OSError)):
+        socket.create_connection(("93.184.216.34", 443), timeout=1)
+
+
+def test_outside_hostname_is_not_resolved_in_tests():
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo("api.github.com", 443)
+
+
+def test_loopback_is_allowed_in_tests():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    client = socket.create_connection(server.getsockname(), timeout=1)
+    client.close()
+    server.close()
