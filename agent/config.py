@@ -1,0 +1,37 @@
+"""Where the agent keeps its state and finds its shipped knowledge."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from agent import PROJECT_ROOT
+
+
+def data_dir() -> Path:
+    """The state directory: $AGENT_HOME, else ./.agent (created on first use)."""
+    path = Path(os.environ.get("AGENT_HOME") or ".agent")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def db_path() -> Path:
+    """The SQLite database the daemon, the CLI and the evals share."""
+    return Path(os.environ.get("AGENT_DB") or data_dir() / "agent.db")
+
+
+def guides_dir() -> Path:
+    """The shipped troubleshooting guides and known-issue DB."""
+    return Path(os.environ.get("AGENT_GUIDES") or PROJECT_ROOT / "guides")
+
+
+def known_issues_path() -> Path:
+    return guides_dir() / "known-issues.yaml"
+
+
+def policies_path() -> Path:
+    return Path(os.environ.get("AGENT_POLICIES") or PROJECT_ROOT / "policies.yaml")
+
+
+def prompts_dir() -> Path:
+    return PROJECT_ROOT / "prompts"
