@@ -1,0 +1,130 @@
+"""Read-side views: rate-limit usage for the gate, `agent history`, and the integrity check."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from agent.store.connection import Connection, as_utc, iso
+from agent.store.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from agent.policy import Usage
+
+LIVE = "status != 'failed'"
+"""An action counts against a limit while intended or done: an in-flight intent is fail-closed."""
+
+_AUTO_FIXES = f"""
+SELECT COUNT(DISTINCT COALESCE(a.plan_id, 'action:' || a.id))
+FROM actions a LEFT JOIN plans p ON p.id = a.plan_id
+WHERE a.{LIVE} AND a.created_at >= ?
+  AND (a.kind = 'merge' OR (a.kind = 'pull_request' AND p.action = 'auto_fix'))
+"""
+_ATTEMPTS = f"""
+SELECT COUNT(*) FROM actions WHERE kind = 'pull_request' AND {LIVE} AND repo = ? AND signature = ?
+"""
+_LAST_FAILED_FIX = """
+SELECT MAX(o.at) FROM outcomes o LEFT JOIN plans p ON p.id = o.plan_id
+WHERE o.outcome IN ('ci_failed', 'reverted')
+  AND COALESCE(o.repo, p.repo) = ? AND COALESCE(o.signature, p.signature) = ?
+"""
+_PRS_SINCE = f"SELECT COUNT(*) FROM actions WHERE kind = 'pull_request' AND {LIVE} AND created_at >= ?"
+_OPEN_PRS = f"""
+SELECT COUNT(*) FROM actions pr WHERE pr.kind = 'pull_request' AND pr.{LIVE}
+AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.plan_id = pr.plan_id
+                AND o.outcome IN ('merged', 'closed_unmerged', 'reverted'))
+AND NOT EXISTS (SELECT 1 FROM actions c
+                WHERE c.kind IN ('merge', 'close', 'close_pull_request') AND c.status = 'done'
+                AND (c.plan_id = pr.plan_id OR (c.repo = pr.repo AND c.ref = pr.ref)))
+"""
+_RERUNS = f"SELECT COUNT(*) FROM actions WHERE kind = 'rerun' AND {LIVE} AND repo = ? AND run_id = ?"
+
+
+def _duplicates(kind: str, columns: str) -> str:
+    """Count groups of done `kind` actions sharing `columns` (all non-null) more than once."""
+    not_null = " AND ".join(f"{column} IS NOT NULL" for column in columns.split(", "))
+    return (
+        f"SELECT COUNT(*) FROM (SELECT {columns} FROM actions WHERE kind = '{kind}' AND status = 'done' "
+        f"AND {not_null} GROUP BY {columns} HAVING COUNT(*) > 1)"
+    )
+
+
+_PROBLEMS: dict[str, str] = {
+    "working run without a lease": (
+        "SELECT COUNT(*) FROM runs WHERE status = 'working' AND (lease_owner IS NULL OR lease_until IS NULL)"
+    ),
+    "plan with more than one pull request": _duplicates("pull_request", "plan_id"),
+    "pull request recorded twice": _duplicates("pull_request", "repo, ref"),
+    "signature with more than one issue": _duplicates("issue", "repo, signature"),
+    "decision for an unknown plan": (
+        "SELECT COUNT(*) FROM decisions d WHERE NOT EXISTS (SELECT 1 FROM plans p WHERE p.id = d.plan_id)"
+    ),
+}
+
+
+class ReportStore(Connection):
+    """Counters and summaries computed from the action log."""
+
+    def usage_counts(
+        self, repo: str, signature: str, run_id: int | None, now: datetime | str | None = None
+    ) -> dict[str, Any]:
+        """The rate-limit counters as a dict (see `usage`)."""
+        moment = as_utc(now)
+        read = self.scalar
+        last_failed = read(_LAST_FAILED_FIX, (repo, signature))
+        return {
+            "auto_fixes_today": read(_AUTO_FIXES, (iso(moment - timedelta(hours=24)),)),
+            "attempts_for_signature": read(_ATTEMPTS, (repo, signature)),
+            "minutes_since_failed_fix": (
+                None if last_failed is None else max(0.0, (moment - as_utc(last_failed)).total_seconds() / 60)
+            ),
+            "prs_last_hour": read(_PRS_SINCE, (iso(moment - timedelta(hours=1)),)),
+            "open_agent_prs": read(_OPEN_PRS),
+            "reruns_for_run": read(_RERUNS, (repo, run_id)) if run_id is not None else 0,
+        }
+
+    def usage(
+        self, repo: str, signature: str, run_id: int | None, now: datetime | str | None = None
+    ) -> Usage:
+        """Counters for the gate. Global: auto_fixes_today (last 24 h: merges and auto_fix PRs),
+        prs_last_hour, open_agent_prs. Per repo+signature: attempts_for_signature (PRs),
+        minutes_since_failed_fix (ci_failed/reverted outcomes). Per repo+run: reruns_for_run.
+        Intents count, failed actions do not."""
+        from agent.policy import Usage
+
+        return Usage(**self.usage_counts(repo, signature, run_id, now))
+
+    def history(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest runs, newest first, each with its diagnosis summary and the actions taken for it."""
+        runs = self.rows(
+            "SELECT r.repo, r.run_id, r.run_attempt, r.workflow, r.head_branch, r.event, r.actor, r.status, "
+            "r.conclusion, r.created_at, r.updated_at, d.signature, d.category, d.known_issue_id "
+            "FROM runs r LEFT JOIN diagnoses d ON d.repo = r.repo AND d.run_id = r.run_id "
+            "AND d.run_attempt = r.run_attempt ORDER BY r.id DESC LIMIT ?",
+            (int(limit),),
+        )
+        for run in runs:
+            run["actions"] = self.rows(
+                "SELECT id, kind, status, ref, plan_id, created_at FROM actions WHERE repo = ? AND run_id = ? "
+                "ORDER BY id",
+                (run["repo"], run["run_id"]),
+            )
+        return runs
+
+    def integrity_problems(self) -> list[str]:
+        """What is wrong, if anything: SQLite's own check, the schema version, and the invariants
+        a crash must never break (fault #25): no duplicate PRs or issues, no lease-less working run."""
+        problems = [
+            line for (line,) in self.db.conn.execute("PRAGMA integrity_check").fetchall() if line != "ok"
+        ]
+        if self.schema_version() != SCHEMA_VERSION:
+            problems.append(f"schema version {self.schema_version()} != {SCHEMA_VERSION}")
+        for name, sql in _PROBLEMS.items():
+            count = self.scalar(sql)
+            if count:
+                problems.append(f"{name}: {count}")
+        return problems
+
+    def integrity_check(self) -> bool:
+        """True when integrity_problems() finds nothing."""
+        return not self.integrity_problems()

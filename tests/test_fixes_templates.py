@@ -1,0 +1,308 @@
+"""Workflow fix templates on the ApraPipes-shaped fixtures: only the intended lines change."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from tools.fixes import TEMPLATES, apply_template
+
+FIXTURES = Path(__file__).parent / "fixtures" / "aprapipes"
+WF = ".github/workflows/"
+OWNERSHIP = {
+    "owner": "@dev1",
+    "expires": "2026-06-30",
+    "issue": "https://github.com/Apra-Labs/ApraPipes/issues/412",
+}
+APT_LINE = (
+    "        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -y install ca-certificates curl zip unzip"
+    " tar git-core autoconf automake libtool pkg-config ninja-build python3 python3-pip{extra} 2>&1 | tail -n 20"
+)
+NOTE = "devops-agent: disabled {test}; owner @dev1; expires 2026-06-30; issue https://github.com/Apra-Labs/ApraPipes/issues/412"
+
+
+def load_repo() -> dict[str, str]:
+    """The fixture repository as {repo-relative path: text}."""
+    return {
+        p.relative_to(FIXTURES).as_posix(): p.read_text(encoding="utf-8")
+        for p in FIXTURES.rglob("*")
+        if p.is_file()
+    }
+
+
+def line_changes(old: str, new: str) -> tuple[list[str], list[str]]:
+    """(removed lines, added lines) between two texts; everything else is byte-identical."""
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    removed, added = [], []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            removed += a[i1:i2]
+            added += b[j1:j2]
+    return [line.rstrip("\n") for line in removed], [line.rstrip("\n") for line in added]
+
+
+def changes_by_file(name: str, params: dict) -> dict[str, tuple[list[str], list[str]]]:
+    """Apply a template to the fixtures and return the line changes per edited file."""
+    repo = load_repo()
+    result = apply_template(name, repo, params)
+    for edit in result.edits:
+        assert edit.old == repo[edit.path]
+        assert f"--- a/{edit.path}" in result.diff and f"+++ b/{edit.path}" in result.diff
+    return {e.path: line_changes(e.old, e.new) for e in result.edits}
+
+
+CASES = [
+    (
+        "cache_key_bump",
+        {"prefix": "vcpkg", "files": [WF + "build-test.yml"]},
+        {
+            WF + "build-test.yml": (
+                [
+                    "          key: ${{ runner.os }}-vcpkg-4-${{ hashFiles('base/vcpkg.json', 'vcpkg/baseline.json', 'submodule_ver.txt') }}",
+                    "            ${{ runner.os }}-vcpkg-4-",
+                ],
+                [
+                    "          key: ${{ runner.os }}-vcpkg-5-${{ hashFiles('base/vcpkg.json', 'vcpkg/baseline.json', 'submodule_ver.txt') }}",
+                    "            ${{ runner.os }}-vcpkg-5-",
+                ],
+            )
+        },
+    ),
+    (
+        "cache_key_bump",
+        {"prefix": "LinuxD-vcpkg"},
+        {
+            WF + "build-test-lin-container.yml": (
+                [
+                    "        key: LinuxD-vcpkg-2-${{ hashFiles('base/vcpkg.json', 'vcpkg/baseline.json') }}",
+                    "        restore-keys: LinuxD-vcpkg-2-",
+                ],
+                [
+                    "        key: LinuxD-vcpkg-3-${{ hashFiles('base/vcpkg.json', 'vcpkg/baseline.json') }}",
+                    "        restore-keys: LinuxD-vcpkg-3-",
+                ],
+            )
+        },
+    ),
+    (
+        "cache_key_bump",
+        {"files": [WF + "build-test-macosx.yml"]},
+        {
+            WF + "build-test-macosx.yml": (
+                [
+                    "          key: \"${{ runner.os }}-vcpkg-3-${{ hashFiles('base/vcpkg.json', 'vcpkg/baseline.json') }}\"",
+                    '          restore-keys: "${{ runner.os }}-vcpkg-3-"',
+                ],
+                [
+                    "          key: \"${{ runner.os }}-vcpkg-4-${{ hashFiles('base/vcpkg.json', 'vcpkg/baseline.json') }}\"",
+                    '          restore-keys: "${{ runner.os }}-vcpkg-4-"',
+                ],
+            )
+        },
+    ),
+    (
+        "action_version",
+        {"action": "actions/cache", "version": "v4"},
+        {
+            WF + "build-test.yml": (["        uses: actions/cache@v3"], ["        uses: actions/cache@v4"]),
+            WF + "build-test-macosx.yml": (
+                ["        uses: actions/cache/restore@v3", "        uses: actions/cache/save@v3"],
+                ["        uses: actions/cache/restore@v4", "        uses: actions/cache/save@v4"],
+            ),
+        },
+    ),
+    (
+        "action_version",
+        {"action": "actions/cache/save"},
+        {
+            WF + "build-test-macosx.yml": (
+                ["        uses: actions/cache/save@v3"],
+                ["        uses: actions/cache/save@v4"],
+            )
+        },
+    ),
+    (
+        "container_image",
+        {"image": "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04", "bump_cache_key": True},
+        {
+            WF + "build-test-lin-container.yml": (
+                [
+                    "    container: nvidia/cuda:11.8.0-devel-ubuntu22.04",
+                    "        key: LinuxD-vcpkg-2-${{ hashFiles('base/vcpkg.json', 'vcpkg/baseline.json') }}",
+                    "        restore-keys: LinuxD-vcpkg-2-",
+                ],
+                [
+                    "    container: nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04",
+                    "        key: LinuxD-vcpkg-3-${{ hashFiles('base/vcpkg.json', 'vcpkg/baseline.json') }}",
+                    "        restore-keys: LinuxD-vcpkg-3-",
+                ],
+            )
+        },
+    ),
+    (
+        "apt_package_add",
+        {"package": "autoconf-archive", "files": [WF + "build-test.yml"]},
+        {
+            WF + "build-test.yml": (
+                ["            python3-pip  # python3-venv comes with the image"],
+                ["            python3-pip autoconf-archive  # python3-venv comes with the image"],
+            )
+        },
+    ),
+    (
+        "apt_package_add",
+        {"package": "autoconf-archive", "files": [WF + "build-test-lin-container.yml"]},
+        {
+            WF + "build-test-lin-container.yml": (
+                [APT_LINE.format(extra="")],
+                [APT_LINE.format(extra=" autoconf-archive")],
+            )
+        },
+    ),
+    (
+        "pip_package_add",
+        {"package": "cmake==3.30.1", "files": [WF + "build-test-lin-container.yml"]},
+        {
+            WF + "build-test-lin-container.yml": (
+                ["        pip3 install cmake==3.29.6 meson"],
+                ["        pip3 install cmake==3.30.1 meson"],
+            )
+        },
+    ),
+    (
+        "pip_package_add",
+        {"package": "cmake>=3.30", "files": [WF + "build-test.yml"]},
+        {
+            WF + "build-test.yml": (
+                ["          pip3 install meson ninja"],
+                ["          pip3 install meson ninja 'cmake>=3.30'"],
+            )
+        },
+    ),
+    (
+        "absolute_path",
+        {"files": [WF + "CI-CUDA-Tests.yml", WF + "build-test-macosx.yml"]},
+        {
+            WF + "CI-CUDA-Tests.yml": (
+                ["      VCPKG_DEFAULT_BINARY_CACHE: ~/.cache/vcpkg   # self-hosted: must become absolute"],
+                [
+                    "      VCPKG_DEFAULT_BINARY_CACHE: ${{ github.workspace }}/../.cache/vcpkg   # self-hosted: must become absolute"
+                ],
+            ),
+            WF + "build-test-macosx.yml": (
+                ["  VCPKG_DEFAULT_BINARY_CACHE: $HOME/.cache/vcpkg"],
+                ["  VCPKG_DEFAULT_BINARY_CACHE: ${{ github.workspace }}/../.cache/vcpkg"],
+            ),
+        },
+    ),
+    (
+        "env_set",
+        {"variable": "CC", "value": "/usr/bin/gcc-11", "job": "build", "files": [WF + "build-test.yml"]},
+        {WF + "build-test.yml": ([], ["      CC: /usr/bin/gcc-11"])},
+    ),
+    (
+        "env_set",
+        {
+            "variable": "TEST_EXE",
+            "value": "build/aprapipesut2",
+            "job": "build",
+            "files": [WF + "build-test.yml"],
+        },
+        {
+            WF + "build-test.yml": (
+                ["      TEST_EXE: build/aprapipesut"],
+                ["      TEST_EXE: build/aprapipesut2"],
+            )
+        },
+    ),
+    (
+        "env_set",
+        {
+            "variable": "CUDAHOSTCXX",
+            "value": "/usr/bin/g++-11",
+            "files": [WF + "build-test-lin-container.yml"],
+        },
+        {WF + "build-test-lin-container.yml": ([], ["", "env:", "  CUDAHOSTCXX: /usr/bin/g++-11"])},
+    ),
+    (
+        "env_set",
+        {
+            "variable": "XDG_CACHE_HOME",
+            "value": "/data/.cache",
+            "job": "build",
+            "files": [WF + "build-test-macosx.yml"],
+        },
+        {WF + "build-test-macosx.yml": ([], ["    env:", "      XDG_CACHE_HOME: /data/.cache"])},
+    ),
+    (
+        "timeout_minutes",
+        {"minutes": 330, "job": "build"},
+        {
+            WF + "build-test.yml": (
+                ["    timeout-minutes: 360   # hosted runners stop at 6 hours anyway"],
+                ["    timeout-minutes: 330   # hosted runners stop at 6 hours anyway"],
+            )
+        },
+    ),
+    (
+        "timeout_minutes",
+        {"minutes": 120, "job": "build", "files": [WF + "build-test-macosx.yml"]},
+        {WF + "build-test-macosx.yml": ([], ["    timeout-minutes: 120"])},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
+def test_template_changes_only_the_intended_lines(name, params, expected):
+    assert changes_by_file(name, params) == expected
+
+
+def test_every_workflow_template_is_exercised_on_the_fixtures():
+    source_templates = {"vcpkg_override", "vcpkg_dependency_add", "vcpkg_baseline", "test_disable"}
+    assert {name for name, _, _ in CASES} == set(TEMPLATES) - source_templates
+
+
+def test_cache_key_bump_without_prefix_bumps_each_workflow_and_resolves_numbers():
+    result = apply_template("cache_key_bump", load_repo(), {})
+    bumps = {(b["file"], b["from"], b["to"]) for b in result.params["bumps"]}
+    assert bumps == {
+        (WF + "build-test.yml", 4, 5),
+        (WF + "build-test-lin-container.yml", 2, 3),
+        (WF + "build-test-macosx.yml", 3, 4),
+    }
+    assert result.params["from"] in (2, 3, 4) and result.params["to"] == result.params["from"] + 1
+
+
+def test_crlf_workflow_keeps_crlf_line_endings():
+    path = WF + "build-test.yml"
+    crlf = {path: load_repo()[path].replace("\n", "\r\n")}
+    new = (
+        apply_template("env_set", crlf, {"variable": "CC", "value": "/usr/bin/gcc-11", "job": "build"})
+        .edits[0]
+        .new
+    )
+    assert "      CC: /usr/bin/gcc-11\r\n" in new and "\n" not in new.replace("\r\n", "")
+
+
+def test_apt_package_in_single_quoted_input_default_keeps_yaml_quoting():
+    text = (
+        "on:\n  workflow_call:\n    inputs:\n      prep-cmd:\n        type: string\n"
+        "        default: 'sudo apt-get update && sudo apt-get -y install curl zip && pip3 install meson'\n"
+        "jobs:\n  build:\n    runs-on: ubuntu-22.04\n    steps:\n      - run: ${{ inputs.prep-cmd }}\n"
+    )
+    new = apply_template("apt_package_add", {WF + "x.yml": text}, {"package": "python3-pip"}).edits[0].new
+    assert "install curl zip python3-pip && pip3 install meson'" in new
+
+
+def test_resolved_params_include_the_call_params():
+    result = apply_template("action_version", load_repo(), {"action": "actions/cache"})
+    assert result.params["action"] == "actions/cache" and result.params["version"] == "v4"
+    assert {m["to"] for m in result.params["moved"]} == {
+        "actions/cache@v4",
+        "actions/cache/restore@v4",
+        "actions/cache/save@v4",
+    }
