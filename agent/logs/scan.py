@@ -1,0 +1,260 @@
+"""Streaming scan of raw log bytes: big blocks, one combined RE2 pass, bounded memory per step.
+
+Per block there is no per-line Python work: RE2 finds the few interesting lines (step boundaries,
+error shapes, known-issue patterns) and only those, a step's head and its tail are kept as bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import re2
+
+from agent.logs.model import Job, Limits, Piece, Step
+from agent.logs.multimatch import combined, loose
+from agent.logs.shapes import SHAPES
+
+BOUNDARY_SCAN = r"##\[group\]Run |Post job cleanup\.|Cleaning up orphan processes"
+_BOUNDARY = re.compile(
+    rb"(?:\xef\xbb\xbf)?(?:\d{4}-\d\d-\d\dT[\d:.]+Z ?)?(?:##\[group\]Run (?P<run>[^\r\n]*)"
+    rb"|(?P<post>Post job cleanup\.)|(?P<done>Cleaning up orphan processes))"
+)
+_UNANCHORED = re2._Anchor.UNANCHORED
+
+
+def newlines(block: bytes, start: int = 0) -> int:
+    """Newlines in block[start:]; for a whole block, deleting them is faster than bytes.count."""
+    if start:
+        return block.count(b"\n", start)
+    return len(block) - len(block.replace(b"\n", b""))
+
+
+def raw_scanner(patterns: list[str] = ()):
+    """The combined RE2 for raw bytes: step boundaries, error shapes and the given patterns."""
+    parts = [BOUNDARY_SCAN, *(shape.pattern for shape in SHAPES), *(loose(p) for p in patterns)]
+    return combined(parts)._regexp
+
+
+class BlockReader:
+    """Yields blocks of whole lines from a binary stream; a line longer than `line_bytes` is clipped."""
+
+    def __init__(self, stream: BinaryIO, limits: Limits):
+        self.stream, self.limits = stream, limits
+        self.clipped = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        carry, long_head, skipped = b"", None, 0
+        while chunk := self.stream.read(self.limits.block_bytes):
+            if long_head is not None:
+                newline = chunk.find(b"\n")
+                if newline < 0:
+                    skipped += len(chunk)
+                    continue
+                chunk = self._clipped(long_head, skipped + newline) + chunk[newline:]
+                long_head, skipped = None, 0
+            data = carry + chunk if carry else chunk
+            cut = data.rfind(b"\n") + 1
+            block, carry = data[:cut], data[cut:]
+            if len(carry) > self.limits.line_bytes:
+                long_head, skipped = carry[: self.limits.line_bytes], len(carry) - self.limits.line_bytes
+                carry = b""
+            if block:
+                yield block
+        if long_head is not None:
+            carry = self._clipped(long_head, skipped)
+        if carry:
+            yield carry + b"\n"
+
+    def _clipped(self, head: bytes, skipped: int) -> bytes:
+        self.clipped += skipped
+        return head + b" [truncated %d bytes]" % skipped
+
+
+class Budget:
+    """Raw bytes the run may still keep."""
+
+    def __init__(self, limits: Limits):
+        self.limits, self.remaining = limits, limits.run_bytes
+
+    def step_cap(self) -> int:
+        limits = self.limits
+        return max(limits.min_step_bytes, min(limits.step_bytes, self.remaining))
+
+
+class StepBuilder:
+    """Keeps a step whole while it is under its cap; past it, the head, error regions and tail."""
+
+    def __init__(self, job: str, name: str, number: int, first_line: int, cap: int, limits: Limits):
+        self.job, self.name, self.number, self.first_line = job, name, number, first_line
+        self.cap, self.limits = cap, limits
+        self.buf: bytearray | None = bytearray()
+        self.head, self.tail = b"", bytearray()
+        self.size = 0
+        half = max(1, limits.hits_per_step // 2)
+        self.hits_first: list[tuple[int, int, int, bytes]] = []
+        self.hits_last: deque = deque(maxlen=half)
+        self._half = half
+
+    def add_hit(self, start: int, end: int, first_line: int, data: bytes) -> None:
+        """Remember an error region at step offsets [start, end) in case the step goes over its cap."""
+        target = self.hits_first if len(self.hits_first) < self._half else self.hits_last
+        target.append((start, end, first_line, data))
+
+    def add(self, data: bytes) -> None:
+        """Append whole lines of this step."""
+        self.size += len(data)
+        if self.buf is None:
+            self._push_tail(data)
+            return
+        self.buf += data
+        if len(self.buf) > self.cap:
+            buf, self.buf = self.buf, None
+            cut = buf.rfind(b"\n", 0, self.limits.head_bytes) + 1 or buf.find(b"\n") + 1
+            self.head = bytes(buf[:cut])
+            self._push_tail(buf)
+
+    def _push_tail(self, data) -> None:
+        keep = self.limits.tail_bytes
+        if len(data) >= keep:
+            self.tail = bytearray(data[-keep:])
+        else:
+            self.tail += data
+            if len(self.tail) > 2 * keep:
+                del self.tail[: len(self.tail) - keep]
+
+    def finish(self, end_line: int, budget: Budget, conclusion: str | None = None) -> Step:
+        """The finished step; `end_line` is the number of the first line after it."""
+        pieces = [Piece(self.first_line, bytes(self.buf))] if self.buf is not None else self._sampled(end_line)
+        kept = sum(len(piece.data) for piece in pieces)
+        budget.remaining -= kept
+        return Step(self.job, self.name, self.number, pieces, self.size, max(0, self.size - kept),
+                    conclusion, self.limits.line_chars)
+
+    def _sampled(self, end_line: int) -> list[Piece]:
+        tail_start = self.size - len(self.tail)
+        tail = bytes(self.tail)
+        if tail_start > 0:
+            skip = tail.find(b"\n") + 1
+            tail, tail_start = tail[skip:], tail_start + skip
+        regions = [(0, len(self.head), self.first_line, self.head), *self.hits_first, *self.hits_last,
+                   (tail_start, self.size, end_line - tail.count(b"\n"), tail)]
+        return merge_regions(sorted(regions, key=lambda region: region[0]))
+
+
+def merge_regions(regions: list[tuple[int, int, int, bytes]]) -> list[Piece]:
+    """Line-aligned regions sorted by start → pieces without overlap, each with the gap cut before it."""
+    pieces: list[Piece] = []
+    covered = 0
+    for start, end, first_line, data in regions:
+        if end <= covered or not data:
+            continue
+        if start < covered:
+            skip = covered - start
+            first_line += data.count(b"\n", 0, skip)
+            data, start = data[skip:], covered
+        pieces.append(Piece(first_line, data, start - covered))
+        covered = end
+    return pieces
+
+
+def boundary_name(match: re.Match) -> str:
+    if match.group("run") is not None:
+        return ("Run " + match.group("run").decode("utf-8", "replace").strip())[:120]
+    return "Post job cleanup" if match.group("post") else "Complete job"
+
+
+class JobScanner:
+    """Turns one job's raw blocks into steps, splitting on `##[group]Run …` when `split` is set."""
+
+    def __init__(self, job: str, regex, limits: Limits, budget: Budget, split: bool):
+        self.job, self.regex, self.limits, self.budget, self.split = job, regex, limits, budget, split
+        self.steps: list[Step] = []
+        self.current: StepBuilder | None = None
+        self.line = 1
+
+    def start_step(self, name: str, first_line: int | None = None) -> None:
+        """Close the current step and open `name` (from a step file or a `gh` step column)."""
+        if first_line is not None:
+            self._close()
+            self.line = first_line
+        self._open(name)
+
+    def feed(self, block: bytes) -> None:
+        """Scan a block of whole lines belonging to this job."""
+        if self.current is None:
+            self._open("Set up job")
+        starts = self._interesting(block)
+        bounds = [_BOUNDARY.match(block, start) if self.split else None for start in starts]
+        limits_after = self._next_bounds(starts, bounds, len(block))
+        counted, line, segment = 0, self.line, 0
+        for start, bound, limit in zip(starts, bounds, limits_after):
+            line += block.count(b"\n", counted, start)
+            counted = start
+            if bound:
+                self.current.add(block[segment:start])
+                self.line = line
+                self._open(boundary_name(bound))
+                segment = start
+            else:
+                self._hit(block, start, line, segment, limit)
+        self.current.add(block[segment:])
+        self.line = line + newlines(block, counted)
+
+    def finish(self) -> Job:
+        self._close()
+        return Job(self.job, self.steps)
+
+    def _interesting(self, block: bytes) -> list[int]:
+        """Starts of the lines the combined pattern matches, one per line."""
+        starts, pos, end = [], 0, len(block)
+        while pos < end:
+            span = self.regex.Match(_UNANCHORED, block, pos, end)[0]
+            if span[0] < 0:
+                break
+            starts.append(block.rfind(b"\n", 0, span[0]) + 1)
+            pos = block.find(b"\n", span[0]) + 1 or end
+        return starts
+
+    @staticmethod
+    def _next_bounds(starts: list[int], bounds: list, end: int) -> list[int]:
+        limits, following = [], end
+        for start, bound in zip(reversed(starts), reversed(bounds)):
+            limits.append(following)
+            if bound:
+                following = start
+        return limits[::-1]
+
+    def _hit(self, block: bytes, start: int, line: int, segment: int, limit: int) -> None:
+        region_start, before = start, 0
+        while before < self.limits.context_lines and region_start > segment:
+            region_start = max(segment, block.rfind(b"\n", segment, region_start - 1) + 1)
+            before += 1
+        line_end = block.find(b"\n", start) + 1 or len(block)
+        region_end = line_end
+        for _ in range(self.limits.context_lines):
+            following = block.find(b"\n", region_end) + 1
+            if not following or following > limit:
+                break
+            region_end = following
+        if region_end - region_start > self.limits.hit_region_bytes:
+            region_start, region_end, before = start, line_end, 0
+        data = block[region_start:region_end]
+        if len(data) > self.limits.hit_region_bytes:
+            cut = len(data) - self.limits.hit_region_bytes
+            data = data[: self.limits.hit_region_bytes] + b" [truncated %d bytes]\n" % cut
+        offset = self.current.size - segment
+        self.current.add_hit(offset + region_start, offset + region_end, line - before, data)
+
+    def _open(self, name: str) -> None:
+        self._close()
+        self.current = StepBuilder(self.job, name, len(self.steps) + 1, self.line, self.budget.step_cap(),
+                                   self.limits)
+
+    def _close(self) -> None:
+        if self.current is not None and (self.current.size or self.current.name != "Set up job"):
+            self.steps.append(self.current.finish(self.line, self.budget))
+            self.steps[-1].number = len(self.steps)
+        self.current = None

@@ -1,0 +1,47 @@
+"""Look at the first bytes of a stream: a zip, `gh run view --log` output, a job log, or not a log."""
+
+from __future__ import annotations
+
+import re
+from typing import BinaryIO
+
+from agent.errors import BadInput
+
+HEAD_BYTES = 64 << 10
+_GH_LINE = re.compile(rb"^[^\t\r\n]+\t[^\t\r\n]*\t(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+_RUNNER_LINE = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z|##\[(?:group|error|endgroup)")
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+class Peeked:
+    """A binary stream whose first HEAD_BYTES were read ahead (`head`) and are served again."""
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+        chunks, size = [], 0
+        while size < HEAD_BYTES and (chunk := stream.read(HEAD_BYTES - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        self.head = b"".join(chunks)
+        self._served = False
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._served:
+            self._served = True
+            if self.head:
+                return self.head
+        return self.stream.read(size)
+
+
+def sniff(head: bytes, name: str) -> str:
+    """"gh" for `gh run view --log` output, "log" for a job log or plain build output; else BadInput."""
+    if not head.strip():
+        raise BadInput(f"{name}: empty, not a log")
+    first = head.lstrip(b"\r\n").split(b"\n", 1)[0]
+    if _GH_LINE.match(first):
+        return "gh"
+    if _RUNNER_LINE.search(head):
+        return "log"
+    if len(_BINARY.findall(head)) > len(head) // 20:
+        raise BadInput(f"{name}: binary data, not a log")
+    return "log"
