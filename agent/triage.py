@@ -69,7 +69,7 @@ def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: st
         category=category,
         known_issue=KnownIssueRef(id=match.issue.id, confidence=confidence) if match else None,
         title=_title(match, window, category),
-        proposed_action=propose_action(category, confidence, fix),
+        proposed_action=Action(match.issue.action) if match and match.issue.action else propose_action(category, confidence, fix),
         fix=fix,
         known_wrong_fixes=[FixSpec(template=w.template, params=w.params) for w in match.issue.known_wrong_fixes]
         if match else [],

@@ -105,7 +105,7 @@ ROWS = [
              "python310 v3.10.11 already installed. Forcing reinstall of version '3.10.11'.",
              "ERROR: Access to the path 'C:\\ProgramData\\chocolatey\\lib\\python310\\legal' is denied.",
              "Chocolatey installed 0/1 packages. 1 packages failed."]))],
-         E("runner", "rerun", ["Access to the path 'C:\\ProgramData\\chocolatey\\lib\\python310\\legal' is denied"],
+         E("runner", "escalate", ["Access to the path 'C:\\ProgramData\\chocolatey\\lib\\python310\\legal' is denied"],
            known_issue="choco-python310-access-denied")),
 ]
 

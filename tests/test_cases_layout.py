@@ -55,6 +55,8 @@ def _matching_entries(text: str) -> list[str]:
 
 
 def _tier(entry: dict) -> str:
+    if entry.get("action"):
+        return entry["action"]
     if entry["category"] in ("network", "runner"):
         return "rerun"
     if not entry.get("fix"):

@@ -42,6 +42,9 @@ class KnownIssue(_Strict):
     fix: IssueFix | None = None
     guide: str | None = None
     known_wrong_fixes: list[WrongFix] = Field(default_factory=list)
+    action: Literal["rerun", "escalate"] | None = Field(
+        default=None, description="forces a humbler action than the tier would give (e.g. a runner fault a re-run cannot cure)"
+    )
     notes: str | None = None
 
 
