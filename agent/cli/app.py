@@ -27,12 +27,37 @@ def _root() -> None:
 
 
 COMMAND_MODULES = [
+    "index",
     "triage",
+    "sandbox",
+    "policy",
+    "fix",
+    "eval",
+    "kb",
+    "watch",
+    "status",
+    "demo",
 ]
 """Modules under agent.cli; each exposes register(app). Keep their imports light."""
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"agent.cli.{_name}").register(app)
+COMMAND_HOMES = {
+    "triage": "triage", "index": "index", "search": "index", "sandbox": "sandbox", "policy": "policy",
+    "fix": "fix", "eval": "eval", "kb": "kb", "watch": "watch", "status": "status", "history": "status",
+    "demo": "demo", "chat": "chat", "mcp": "mcp",
+}
+"""Which module defines each top-level command, so `agent triage` imports only what it needs."""
+
+_registered: set[str] = set()
+
+
+def _register(argv: list[str]) -> None:
+    """Register the invoked command's module, or every module (for --help and unknown commands)."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    home = COMMAND_HOMES.get(first or "")
+    for name in [home] if home in COMMAND_MODULES else COMMAND_MODULES:
+        if name not in _registered:
+            importlib.import_module(f"agent.cli.{name}").register(app)
+            _registered.add(name)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -43,8 +68,10 @@ def fail(message: str, code: int = 2) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; expected errors are one line on stderr with a non-zero exit, never a traceback."""
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        code = app(args=argv, standalone_mode=False)
+        _register(args)
+        code = app(args=args, standalone_mode=False)
     except AgentError as exc:
         fail(str(exc), exc.exit_code)
     except click.exceptions.Abort:

@@ -21,7 +21,7 @@ from agent.errors import ConfigError
 from agent.llm.model import ModelError, ModelUnavailable, Response, Usage
 from agent.logs.redact import register_secret
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-sonnet-5-5"
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
