@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evals.case_kit import BUILD_TEST, CONTAINER, MACOS, PUBLISH, SELF_HOSTED, E, J, case, edits, job
+from evals.case_kit import BUILD_TEST, CONTAINER, CUDA_TESTS, MACOS, PUBLISH, SELF_HOSTED, E, J, case, edits, job
 
 WIN_RUN = "D:\\a\\ApraPipes\\ApraPipes"
 CANCELED = "##[error]The operation was canceled."
@@ -106,14 +106,14 @@ ACTIONS_AND_PERMISSIONS = [
              {"file": BUILD_TEST, "not_contains": "actions/upload-artifact@v3"},
              {"file": BUILD_TEST, "contains": "actions/upload-artifact@v4"}], "upload-artifact-v3-rejected"),
          edits((BUILD_TEST, "actions/upload-artifact@v4", "actions/upload-artifact@v3"))),
-    case("download-artifact-v3-rejected", "download-artifact v3 is rejected in the publish workflow", "publish-test",
-         [J("publish", "publish", job("publish", None, [], set_={
+    case("download-artifact-v3-rejected", "download-artifact v3 is rejected in the GPU test workflow", "CI-Linux",
+         [J("linux-cuda / gpu-test", "gpu", job("gpu", None, [], set_={
              "download": {"uses": "actions/download-artifact@v3", "name": "Run actions/download-artifact@v3"}}),
             setup_error=deprecated("actions/download-artifact: v3"))],
          E("action_deprecated", "auto_fix", ["actions/download-artifact: v3"], [
-             {"file": PUBLISH, "not_contains": "actions/download-artifact@v3"},
-             {"file": PUBLISH, "contains": "actions/download-artifact@v4"}], "download-artifact-v3-rejected"),
-         edits((PUBLISH, "actions/download-artifact@v4", "actions/download-artifact@v3")), event="workflow_run"),
+             {"file": CUDA_TESTS, "not_contains": "actions/download-artifact@v3"},
+             {"file": CUDA_TESTS, "contains": "actions/download-artifact@v4"}], "download-artifact-v3-rejected"),
+         edits((CUDA_TESTS, "actions/download-artifact@v4", "actions/download-artifact@v3"))),
     case("actions-cache-v2-retired", "actions/cache v2 fails against the new cache service", "CI-Linux",
          [J("linux-cuda-docker / build", "container", job("container", None, [], set_={
              "cache": {"uses": "actions/cache@v2"}}), setup_error=deprecated("actions/cache: v2"))],

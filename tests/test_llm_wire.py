@@ -153,7 +153,7 @@ def test_the_api_key_is_sent_only_as_a_header(stub):
 
 def test_the_model_name_comes_from_agent_model_then_the_default(stub, monkeypatch):
     monkeypatch.delenv("AGENT_MODEL", raising=False)
-    assert AnthropicModel(base_url=stub.url, api_key=KEY).name == DEFAULT_MODEL == "claude-sonnet-4-5"
+    assert AnthropicModel(base_url=stub.url, api_key=KEY).name == DEFAULT_MODEL == "claude-sonnet-5-5"
     monkeypatch.setenv("AGENT_MODEL", "claude-haiku-4-5")
     stub.reply(turn(text("ok")))
     AnthropicModel(base_url=stub.url, api_key=KEY).complete([], [{"role": "user", "content": "hi"}], [])

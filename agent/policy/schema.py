@@ -90,7 +90,7 @@ class Actors(Section):
     )
     act_on_forks: bool = Field(False, description="Whether runs from fork pull requests may lead to writes.")
     events: list[str] = Field(
-        default_factory=lambda: ["push", "pull_request", "schedule", "workflow_dispatch", "merge_group"],
+        default_factory=lambda: ["push", "pull_request", "schedule", "workflow_dispatch", "merge_group", "workflow_run"],
         description="Triggering events the agent acts on; runs from any other event are ignored.",
     )
     branch_prefix: str = Field(

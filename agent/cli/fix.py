@@ -1,0 +1,85 @@
+"""`agent fix RUN_ID [--repo O/N] [--github-url URL] [--dry-run] [--json]`: triage → plan → gate → executor, once."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from agent.errors import BadInput
+
+DEFAULT_URL = "https://api.github.com"
+
+
+def render(result) -> str:
+    """One short human summary of a HandleResult."""
+    plan, diagnosis = result.plan, result.diagnosis
+    lines = [f"status:    {result.status}"]
+    if diagnosis is not None:
+        known = diagnosis.known_issue
+        lines.append(f"diagnosis: {diagnosis.category.value}, known issue {known.id if known else 'none'}, "
+                     f"signature {diagnosis.signature}")
+    if plan is not None:
+        lines.append(f"plan:      {plan.action.value} ({plan.fix.template if plan.fix else 'no fix'}), id {plan.id}")
+    if result.decision is not None:
+        from agent.policy import summary
+
+        lines.append(f"gate:      {summary(result.decision)}")
+    if result.reason:
+        lines.append(f"reason:    {result.reason}")
+    lines += [f"link:      {url}" for url in result.urls if url]
+    return "\n".join(lines)
+
+
+def _repo(repo: str | None) -> str:
+    name = repo or os.environ.get("GITHUB_REPOSITORY", "")
+    if name.count("/") != 1 or not all(name.split("/")):
+        raise BadInput("give the repository as --repo OWNER/NAME (or set GITHUB_REPOSITORY)")
+    return name
+
+
+def run_fix(run_id: int, repo: str, url: str, token: str, dry_run: bool, verify_timeout: float,
+            poll_interval: float):
+    """Build the pipeline from the configuration and handle the run once."""
+    from agent.config import db_path
+    from agent.github import GitHub
+    from agent.pipeline import Pipeline
+    from agent.policy import load_policy
+    from agent.store import Store
+
+    policy = load_policy()
+    if dry_run:
+        policy = policy.model_copy(update={"dry_run": True})
+    pipeline = Pipeline(GitHub(base_url=url, token=token), Store(db_path()), policy,
+                        verify_timeout=verify_timeout, poll_interval=poll_interval)
+    return pipeline.handle_run(repo, run_id)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def fix(
+        run_id: Annotated[int, typer.Argument(help="the failed workflow run's id")],
+        repo: Annotated[str | None, typer.Option("--repo", help="OWNER/NAME (default $GITHUB_REPOSITORY)")] = None,
+        github_url: Annotated[str, typer.Option("--github-url", help="REST API root")] = DEFAULT_URL,
+        token: Annotated[str | None, typer.Option("--token", help="GitHub token (default $GITHUB_TOKEN)")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="decide and log, write nothing")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="print the result as one JSON object")] = False,
+        verify_timeout: Annotated[float, typer.Option("--verify-timeout", help="seconds to wait for the fix "
+                                                      "branch's CI before leaving the PR for a human")] = 1800.0,
+        poll_interval: Annotated[float, typer.Option("--poll-interval", help="seconds between CI polls")] = 10.0,
+    ) -> None:
+        """Handle one failed run: diagnose it, plan a fix, ask the gate, and carry out what it allows."""
+        secret = token or os.environ.get("GITHUB_TOKEN", "")
+        if not secret:
+            raise BadInput("no GitHub token: set GITHUB_TOKEN or pass --token")
+        if run_id <= 0:
+            raise BadInput(f"run id must be a positive number, not {run_id}")
+        result = run_fix(run_id, _repo(repo), github_url, secret, dry_run, verify_timeout, poll_interval)
+        if as_json:
+            print(json.dumps(result.to_dict(), indent=2, default=str))
+        else:
+            print(render(result))
+        sys.stdout.flush()

@@ -1,0 +1,205 @@
+"""One failed run end to end: claim → logs → triage → plan → gate → executor (CONTRACTS "Pipeline")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.executor import ExecResult, Executor
+from agent.executor.rollback import merged_fix, open_pull_for_fix, revert_plan, sync_pull_outcomes
+from agent.gate_context import FAILING, gate_context, run_fields
+from agent.knowledge import load_known_issues
+from agent.models import Action, Diagnosis, Plan
+from agent.planner import build_plan, is_analysis_only, plan_id, template_files
+from agent.policy import Deny, decide, decision_from_dict, fix_key
+from agent.policy.schema import Policy
+from agent.triage import triage
+
+ESCALATE_ON_DENY = frozenset({"closed_fix_key", "path.refused", "path.no_edits", "rate_limit.reruns_per_run"})
+"""Refusals after which the failure still deserves its one issue (nothing else is written)."""
+
+
+@dataclass
+class HandleResult:
+    """What handling one run came to (CONTRACTS "Pipeline")."""
+
+    diagnosis: Diagnosis | None
+    plan: Plan | None
+    decision: Any
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "ignored"
+    urls: list[str] = field(default_factory=list)
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary for `--json` and the daemon's log."""
+        decision = self.decision.to_dict() if hasattr(self.decision, "to_dict") else self.decision
+        return {"status": self.status, "reason": self.reason, "urls": self.urls, "actions": self.actions,
+                "plan": self.plan.model_dump(mode="json", exclude={"edits"}) if self.plan else None,
+                "decision": decision,
+                "diagnosis": self.diagnosis.model_dump(mode="json") if self.diagnosis else None}
+
+
+def escalation_of(plan: Plan, reason: str) -> Plan:
+    """The same failure as an issue only (no edits), e.g. after the gate refused the fix."""
+    return plan.model_copy(update={
+        "id": plan_id(plan.repo, plan.run_id, plan.run_attempt, plan.signature, None), "action": Action.escalate,
+        "fix": None, "edits": [], "diff": "", "rationale": reason})
+
+
+class Pipeline:
+    """`Pipeline(gh, store, policy, kb=None, model=None, index=None, clock=None).handle_run(repo, run_id)`."""
+
+    def __init__(self, gh: Any, store: Any, policy: Policy, kb: Any = None, model: Any = None, index: Any = None,
+                 clock: Callable[[], datetime] | None = None, verify_timeout: float = 1800.0,
+                 poll_interval: float = 10.0):
+        self.gh, self.store, self.policy = gh, store, policy
+        self.kb = kb if kb is not None else load_known_issues()
+        self.model, self.index, self.clock = model, index, clock
+        self.executor = Executor(gh, store, policy, self.kb, verify_timeout, poll_interval, clock)
+
+    def now(self) -> datetime:
+        return self.clock() if self.clock else datetime.now(UTC)
+
+    def handle_run(self, full_name: str, run_id: int, run_attempt: int | None = None) -> HandleResult:
+        """Logs → triage → plan → gate → executor for one failed run attempt; a finished run is not redone."""
+        run = self.gh.get_run(full_name, run_id)
+        if run_attempt and int(run_attempt) != int(run.get("run_attempt") or 1):
+            run = self.gh.request("GET", f"/repos/{full_name}/actions/runs/{int(run_id)}/attempts/{int(run_attempt)}")[2]
+        attempt = int(run_attempt or run.get("run_attempt") or 1)
+        run = {**run, "run_attempt": attempt}
+        self.store.claim_run(full_name, run_id, attempt, **run_fields(run))
+        done = self.store.get_kv(self.result_key(full_name, run_id, attempt))
+        if done:
+            return self.stored_result(full_name, run_id, attempt, done)
+        if run.get("conclusion") not in FAILING:
+            ignored = HandleResult(None, None, None, status="ignored", reason=f"conclusion {run.get('conclusion')}")
+            return self.finish(full_name, run, ignored) if run.get("status") == "completed" else ignored
+        diagnosis = self.diagnose(full_name, run)
+        plan = self.plan_for(full_name, run, diagnosis)
+        return self.finish(full_name, run, self.gate_and_execute(full_name, run, diagnosis, plan))
+
+    def diagnose(self, full_name: str, run: dict[str, Any]) -> Diagnosis:
+        logs = self.gh.download_run_logs(full_name, run["id"], run["run_attempt"])
+        diagnosis = triage(bytes(logs), kb=self.kb)
+        self.store.save_diagnosis(full_name, run["id"], run["run_attempt"], diagnosis)
+        return diagnosis
+
+    def plan_for(self, full_name: str, run: dict[str, Any], diagnosis: Diagnosis) -> Plan:
+        """The template plan, or (with a model, when no known issue reaches MEDIUM) the LLM's proposal."""
+        files = self.read_files(full_name, run.get("head_sha") or "", diagnosis)
+        plan = build_plan(diagnosis, full_name, run, files, policy=self.policy, kb=self.kb)
+        known = diagnosis.known_issue
+        if self.model is not None and (known is None or known.confidence < self.policy.tiers.medium_min_confidence):
+            proposal = self.llm_fallback(diagnosis, gate_context(self, full_name, run, plan))
+            plan = proposal or plan
+        return plan
+
+    def llm_fallback(self, diagnosis: Diagnosis, ctx: Any) -> Plan | None:
+        """Hook for the LLM helper: a proposal for a failure no known issue covers (None: escalate)."""
+        return None
+
+    def read_files(self, full_name: str, ref: str, diagnosis: Diagnosis) -> dict[str, str]:
+        """The repository files the diagnosis's fix template may touch, at `ref`."""
+        if diagnosis.fix is None or not ref:
+            return {}
+        fix = diagnosis.fix
+        paths = template_files(fix.template, fix.params, dict.fromkeys(self.gh.list_files(full_name, ref), ""),
+                               self.policy.blast_radius)
+        files = {}
+        for path in paths:
+            found = self.gh.get_file(full_name, path, ref)
+            if found is not None:
+                files[path] = found[0]
+        return files
+
+    def gate_and_execute(self, full_name: str, run: dict[str, Any], diagnosis: Diagnosis, plan: Plan) -> HandleResult:
+        """Decide (with the fallbacks), store plan and decision with the policy version, execute."""
+        sync_pull_outcomes(self.gh, self.store, full_name)
+        plan, decision = self.decide(full_name, run, plan)
+        self.store.save_plan(plan)
+        self.store.save_decision(plan.id, decision, self.policy.version)
+        existing = open_pull_for_fix(self.gh, self.store, plan, fix_key(plan)) if plan.action in (
+            Action.auto_fix, Action.pull_request) and not isinstance(decision, Deny) else None
+        if existing is not None:
+            return HandleResult(diagnosis, plan, decision, status="pr_open", urls=[existing.get("html_url", "")],
+                                reason="the same fix is already proposed in an open pull request")
+        outcome: ExecResult = self.executor.execute(plan, decision, run, diagnosis)
+        status = outcome.status
+        if is_analysis_only(plan) and status in ("escalated", "commented"):
+            status = "analysis_only"
+        return HandleResult(diagnosis, plan, decision, outcome.actions, status, outcome.urls, outcome.reason)
+
+    def decide(self, full_name: str, run: dict[str, Any], plan: Plan, ctx: Any = None) -> tuple[Plan, Any]:
+        """decide(); a refused fix falls back to its issue; a resumed plan keeps its own earlier decision."""
+        ctx = ctx or gate_context(self, full_name, run, plan)
+        decision = decide(plan, ctx)
+        if isinstance(decision, Deny) and decision.rule.startswith("rate_limit."):
+            earlier = self.resumable_decision(plan)
+            decision = earlier or decision
+        if isinstance(decision, Deny) and decision.rule in ESCALATE_ON_DENY and plan.action != Action.escalate:
+            fallback = escalation_of(plan, f"{plan.rationale}; the gate refused the fix ({decision.reason})")
+            return fallback, decide(fallback, ctx)
+        return plan, decision
+
+    def resumable_decision(self, plan: Plan) -> Any:
+        """The plan's earlier non-deny decision, if it already began writing (its own intents count now)."""
+        if not self.store.actions(plan_id=plan.id, repo=plan.repo):
+            return None
+        for row in reversed(self.store.decisions(plan.id)):
+            if row["kind"] != "deny":
+                return decision_from_dict(row["decision"])
+        return None
+
+    # ---- results ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def result_key(full_name: str, run_id: int, attempt: int) -> str:
+        return f"handled:{full_name}:{int(run_id)}:{int(attempt)}"
+
+    def finish(self, full_name: str, run: dict[str, Any], result: HandleResult) -> HandleResult:
+        """Remember a final result so handling the run again returns it instead of acting twice."""
+        if result.status not in ("denied",):
+            record = {"status": result.status, "plan_id": result.plan.id if result.plan else None,
+                      "urls": result.urls, "reason": result.reason}
+            self.store.set_kv(self.result_key(full_name, run["id"], run["run_attempt"]), record)
+        return result
+
+    def stored_result(self, full_name: str, run_id: int, attempt: int, record: dict[str, Any]) -> HandleResult:
+        plan = self.store.get_plan(record["plan_id"]) if record.get("plan_id") else None
+        decisions = self.store.decisions(plan.id) if plan else []
+        decision = decision_from_dict(decisions[-1]["decision"]) if decisions else None
+        return HandleResult(self.store.get_diagnosis(full_name, run_id, attempt), plan, decision,
+                            status=record["status"], urls=record.get("urls") or [],
+                            reason=f"already handled: {record.get('reason') or record['status']}")
+
+    # ---- rollback --------------------------------------------------------------------------------
+
+    def handle_default_branch_outcome(self, full_name: str, run: dict[str, Any]) -> HandleResult | None:
+        """After an auto-merge: the same workflow failing on the default branch with the same signature
+        gets a revert PR (under the same gate) and the fix's outcome `reverted`. None: nothing to do."""
+        default = self.gh.repo_info(full_name)["default_branch"]
+        if run.get("conclusion") not in FAILING or run.get("head_branch") != default:
+            return None
+        run = {**run, "run_attempt": int(run.get("run_attempt") or 1)}
+        diagnosis = self.diagnose(full_name, run)
+        original = merged_fix(self.store, full_name, diagnosis.signature, run.get("path"))
+        if original is None:
+            return None
+        current = {e.path: (self.gh.get_file(full_name, e.path, default) or (None,))[0] for e in original.edits}
+        plan = revert_plan(original, current, run)
+        if plan is None:
+            plan = escalation_of(original.model_copy(update={"run_id": int(run["id"])}),
+                                 f"the auto-fix {original.id} did not hold and its files changed since: revert by hand")
+        origin = self.store.get_run(full_name, original.run_id, original.run_attempt) or {}
+        ctx = gate_context(self, full_name, run, plan, origin)
+        plan, decision = self.decide(full_name, run, plan, ctx)
+        self.store.save_plan(plan)
+        self.store.save_decision(plan.id, decision, self.policy.version)
+        outcome = self.executor.execute(plan, decision, run, diagnosis)
+        revert_opened = bool(self.store.actions(kind="pull_request", plan_id=plan.id, status="done"))
+        if revert_opened and not self.store.outcomes(plan_id=original.id, outcome="reverted"):
+            self.store.record_outcome(original.id, "reverted")
+        return HandleResult(diagnosis, plan, decision, outcome.actions, outcome.status, outcome.urls, outcome.reason)

@@ -1,0 +1,137 @@
+"""Diagnosis → Plan: apply the fix template to the allowed files, validate, or draft the issue instead."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from agent.drafts import issue_draft
+from agent.knowledge import KnowledgeBase
+from agent.models import TRANSIENT_CATEGORIES, Action, Diagnosis, Edit, FixSpec, Plan, PlanSource
+from agent.policy import classify
+from agent.policy.schema import BlastRadius, Policy
+from tools.fixes import TEMPLATES, NotApplicable, apply_template
+from tools.fixes.base import matches_any, unified_diff
+from tools.fixes.validate import validate_edits
+
+ANALYSIS_ONLY = "analysis_only:"
+"""Rationale prefix of a plan whose fix was dropped because no edit passed validation (fault #20)."""
+
+_VALIDATED: dict[str, Any] = {}
+"""Validation reports by the hash of the edits: the checks are deterministic and take ~1 s."""
+
+
+def plan_id(repo: str, run_id: int, attempt: int, signature: str, fix: FixSpec | None) -> str:
+    """A deterministic id, so a restart finds the plan (and its actions) again."""
+    payload = {"repo": repo, "run_id": int(run_id), "attempt": int(attempt), "signature": signature,
+               "fix": fix.model_dump(mode="json") if fix else None}
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def is_analysis_only(plan: Plan) -> bool:
+    """True when the plan escalates only because its fix's edits all failed validation."""
+    return plan.action == Action.escalate and plan.rationale.startswith(ANALYSIS_ONLY)
+
+
+def template_files(template_name: str, params: dict[str, Any], files: dict[str, str],
+                   radius: BlastRadius) -> dict[str, str]:
+    """The files a template may see: matching its touches, and inside the blast radius."""
+    template = TEMPLATES.get(template_name)
+    if template is None:
+        return {}
+    globs = template.touches + tuple(v for k, v in params.items() if k in ("manifest", "config")
+                                     and isinstance(v, str))
+    zones = ("allowed", "test") if template_name == "test_disable" else ("allowed",)
+    return {path: text for path, text in files.items()
+            if matches_any(path, globs) and classify(path, radius).zone in zones}
+
+
+@dataclass
+class FixAttempt:
+    """What applying and validating a template produced: kept edits, or why there are none."""
+
+    edits: list[Edit]
+    diff: str = ""
+    resolved: dict[str, Any] | None = None
+    notes: str = ""
+    failure: str = ""
+    analysis_only: bool = False
+
+
+def validate(edits: list[Edit]):
+    """validate_edits, memoised by content."""
+    key = hashlib.sha256(json.dumps([e.model_dump() for e in edits], sort_keys=True).encode("utf-8")).hexdigest()
+    if key not in _VALIDATED:
+        _VALIDATED[key] = validate_edits(edits)
+    return _VALIDATED[key]
+
+
+def attempt_fix(fix: FixSpec, files: dict[str, str], radius: BlastRadius) -> FixAttempt:
+    """Apply the template to the allowed files and keep only the edits that validate."""
+    try:
+        result = apply_template(fix.template, template_files(fix.template, fix.params, files, radius), fix.params)
+    except NotApplicable as exc:
+        return FixAttempt([], failure=f"fix template {fix.template} does not apply: {exc.reason}")
+    except (KeyError, ValueError) as exc:
+        return FixAttempt([], failure=f"fix template {fix.template} cannot run: {exc}")
+    report = validate(result.edits)
+    kept = [edit for edit in result.edits if edit.path not in report.rejected]
+    dropped = [f"{p.path}: {p.check}: {p.message}" for p in report.problems]
+    dropped += [f"{f.path}: new zizmor finding {f.rule} at {f.route}" for f in report.new_findings]
+    notes = "validation: " + ("passed (schema, zizmor)" if report.ok else "dropped " + "; ".join(dropped))
+    if not kept:
+        return FixAttempt([], notes=notes, failure=f"every edit failed validation ({'; '.join(dropped)})",
+                          analysis_only=True)
+    return FixAttempt(kept, unified_diff(kept), result.params, notes)
+
+
+def _is_known_wrong(fix: FixSpec, diagnosis: Diagnosis) -> bool:
+    return any(w.template == fix.template and w.params == fix.params for w in diagnosis.known_wrong_fixes)
+
+
+def _base(diagnosis: Diagnosis, repo: str, run: dict, action: Action, fix: FixSpec | None) -> dict[str, Any]:
+    attempt = int(run.get("run_attempt") or 1)
+    return {
+        "id": plan_id(repo, run["id"], attempt, diagnosis.signature, fix), "repo": repo, "run_id": int(run["id"]),
+        "run_attempt": attempt, "signature": diagnosis.signature, "category": diagnosis.category,
+        "action": action, "confidence": diagnosis.known_issue.confidence if diagnosis.known_issue else 0.0,
+        "source": PlanSource.template, "known_issue_id": diagnosis.known_issue.id if diagnosis.known_issue else None,
+        "fix": fix,
+    }
+
+
+def build_plan(diagnosis: Diagnosis, repo: str, run: dict, files: dict[str, str], policy: Policy | None = None,
+               kb: KnowledgeBase | None = None) -> Plan:
+    """The plan for one diagnosed run: a fix (auto_fix / pull_request), a rerun, an issue, or ignore."""
+    action = diagnosis.proposed_action
+    draft = issue_draft(diagnosis, repo, run, kb)
+    if action == Action.ignore:
+        return Plan(**_base(diagnosis, repo, run, action, None), rationale="nothing to do for this run")
+    if action == Action.rerun or (diagnosis.category in TRANSIENT_CATEGORIES and diagnosis.fix is None):
+        return Plan(**_base(diagnosis, repo, run, Action.rerun, None), issue=draft,
+                    rationale=f"{diagnosis.category} failures are usually transient: re-run the failed jobs once")
+    if action == Action.escalate or diagnosis.fix is None:
+        why = "no known fix for this failure" if diagnosis.fix is None else "confidence is below MEDIUM"
+        return Plan(**_base(diagnosis, repo, run, Action.escalate, None), issue=draft, rationale=why)
+    return _fix_plan(diagnosis, repo, run, files, policy, draft)
+
+
+def _fix_plan(diagnosis: Diagnosis, repo: str, run: dict, files: dict[str, str], policy: Policy | None,
+              draft) -> Plan:
+    fix = diagnosis.fix
+    if _is_known_wrong(fix, diagnosis):
+        return Plan(**_base(diagnosis, repo, run, Action.escalate, None), issue=draft,
+                    rationale=f"the proposed fix {fix.template} is a known wrong fix for this failure")
+    radius = policy.blast_radius if policy else BlastRadius()
+    result = attempt_fix(fix, files, radius)
+    if not result.edits:
+        prefix = ANALYSIS_ONLY + " " if result.analysis_only else ""
+        return Plan(**_base(diagnosis, repo, run, Action.escalate, fix if result.analysis_only else None),
+                    issue=draft, rationale=prefix + result.failure)
+    why = (f"known issue {diagnosis.known_issue.id if diagnosis.known_issue else '-'}: apply {fix.template} "
+           f"with {json.dumps(fix.params, sort_keys=True)}; {result.notes}")
+    return Plan(**_base(diagnosis, repo, run, diagnosis.proposed_action, fix), edits=result.edits,
+                diff=result.diff, rationale=why, issue=draft)
