@@ -37,6 +37,8 @@ COMMAND_MODULES = [
     "watch",
     "status",
     "demo",
+    "chat",
+    "mcp",
 ]
 """Modules under agent.cli; each exposes register(app). Keep their imports light."""
 

@@ -1,0 +1,223 @@
+"""`Daemon`: one per database (a store lock, fault #26) wiring the receiver, poller, workers and monitor."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent import __version__
+from agent.daemon.alerts import Alerter
+from agent.daemon.intake import Intake
+from agent.daemon.jsonlog import JsonLog
+from agent.daemon.keys import DAEMON_LOCK, last_poll_key
+from agent.daemon.monitor import QUEUED_AFTER, RunnerMonitor
+from agent.daemon.poller import Poller
+from agent.daemon.receiver import MAX_BODY, SECRET_HELP, WebhookReceiver
+from agent.daemon.worker import Handler, Worker
+from agent.errors import AgentError, ConfigError
+from agent.store import Store, iso
+
+
+class DaemonLocked(AgentError):
+    """Another daemon holds this database (exit 3)."""
+
+    exit_code = 3
+
+
+@dataclass
+class DaemonConfig:
+    """How the daemon runs; the CLI fills it from `agent watch` options."""
+
+    repos: list[str] = field(default_factory=list)
+    webhooks: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8787
+    secret: str | None = None
+    max_body: int = MAX_BODY
+    poll_interval: float | None = 60.0
+    """Seconds between polls; None or 0: no poller."""
+    monitor_interval: float | None = 120.0
+    """Seconds between runner checks; None or 0: no monitor."""
+    queued_after: float = QUEUED_AFTER
+    workers: int = 1
+    lease_seconds: float = 300.0
+    max_run_attempts: int = 2
+    lock_ttl: float = 30.0
+    stop_grace: float = 10.0
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def owner_is_dead(owner: str) -> bool:
+    """A lock owner `host:pid:nonce` on this host whose process is gone (after kill -9)."""
+    parts = owner.split(":")
+    if len(parts) < 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    return not pid_alive(int(parts[1]))
+
+
+class Daemon:
+    """`start()` … `stop()`, or `run_once()` for a single poll-and-drain pass."""
+
+    def __init__(self, store: Store, gh: Any, handler: Handler, policy: Any, config: DaemonConfig,
+                 log: JsonLog | None = None, alerter: Alerter | None = None, poll_gh: Any = None,
+                 on_result: Callable[[dict[str, Any], Any], None] | None = None):
+        if config.webhooks and not config.secret:
+            raise ConfigError(SECRET_HELP)
+        self.store, self.gh, self.handler, self.config = store, gh, handler, config
+        self.log = log or JsonLog()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.intake = Intake(store, policy.actors, config.repos, self.log)
+        self.workers = [Worker(store, handler, f"{self.owner}/w{n}", gh, config.lease_seconds,
+                               config.max_run_attempts, policy.actors.branch_prefix, self.log, on_result)
+                        for n in range(max(1, config.workers))]
+        poll_gh = poll_gh or gh
+        self.poller = Poller(poll_gh, self.intake, config.repos, config.poll_interval or 60.0)
+        self.monitor = RunnerMonitor(poll_gh, store, config.repos, alerter, config.queued_after, self.log) \
+            if alerter is not None else None
+        self.receiver: WebhookReceiver | None = None
+        self.stopping = threading.Event()
+        self.started_at: str | None = None
+        self._threads: dict[str, threading.Thread] = {}
+
+    # lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> Daemon:
+        """Take the lock (DaemonLocked if held), reclaim dead leases, start every part."""
+        self._take_lock()
+        try:
+            self.started_at = iso()
+            self._reclaim_leases()
+            if self.config.webhooks:
+                self.receiver = WebhookReceiver(self.intake, self.config.secret, self.config.host, self.config.port,
+                                                self.config.max_body, health=self.health, log=self.log).start()
+            self._spawn("lock", self._keep_lock)
+            for worker in self.workers:
+                self._spawn(worker.owner, lambda w=worker: w.run(self.stopping))
+            if self.config.poll_interval:
+                self._spawn("poller", lambda: self.poller.run(self.stopping))
+            if self.monitor is not None and self.config.monitor_interval:
+                self._spawn("monitor", lambda: self.monitor.run(self.stopping, self.config.monitor_interval))
+        except BaseException:
+            self.stop()
+            raise
+        self.log.info("daemon started", owner=self.owner, version=__version__, repos=self.config.repos,
+                      url=self.receiver.url if self.receiver else None, db=str(self.store.path))
+        return self
+
+    def stop(self, grace: float | None = None) -> None:
+        """Stop taking work; let the current step finish for `grace` s, else park it; release the lock."""
+        self.stopping.set()
+        if self.receiver is not None:
+            self.receiver.stop()
+        deadline = time.monotonic() + (self.config.stop_grace if grace is None else grace)
+        for worker in self.workers:
+            thread = self._threads.get(worker.owner)
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            if thread is not None and thread.is_alive():
+                worker.park_current()
+        for name in ("poller", "monitor", "lock"):
+            if name in self._threads:
+                self._threads[name].join(timeout=2)
+        if self.store.release_lock(DAEMON_LOCK, self.owner):
+            self.log.info("daemon stopped", owner=self.owner)
+
+    def join(self, timeout: float = 5.0) -> bool:
+        """Wait for every thread to end after stop() (a parked job's thread ends when its step does)."""
+        deadline = time.monotonic() + timeout
+        for thread in self._threads.values():
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self._threads.values())
+
+    def run_once(self) -> dict[str, Any]:
+        """`agent watch --once`: poll every repository once, drain the queue, release the lock."""
+        self._take_lock()
+        try:
+            self._reclaim_leases()
+            backoff = self.poller.poll_once()
+            if self.monitor is not None:
+                self.monitor.check_once()
+            handled = 0
+            while self.workers[0].run_once():
+                handled += 1
+        finally:
+            self.store.release_lock(DAEMON_LOCK, self.owner)
+        return {"handled": handled, "rate_limit_backoff": backoff, **self.health()}
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=f"daemon-{name}", daemon=True)
+        self._threads[name] = thread
+        thread.start()
+
+    # the lock and the leases -------------------------------------------------------------------
+    def _take_lock(self) -> None:
+        if self.store.acquire_lock(DAEMON_LOCK, self.owner, self.config.lock_ttl):
+            return
+        holder = self.lock_holder()
+        if holder and owner_is_dead(holder["owner"]):
+            self.log.warning("taking over a dead daemon's lock", previous=holder["owner"])
+            self.store.release_lock(DAEMON_LOCK, holder["owner"])
+            if self.store.acquire_lock(DAEMON_LOCK, self.owner, self.config.lock_ttl):
+                return
+            holder = self.lock_holder()
+        who = holder["owner"] if holder else "another daemon"
+        until = holder["expires_at"] if holder else "?"
+        raise DaemonLocked(f"another agent daemon ({who}) is running on {self.store.path} (lock until {until}); "
+                           f"stop it first, or point AGENT_HOME elsewhere")
+
+    def lock_holder(self) -> dict[str, Any] | None:
+        return self.store.row("SELECT owner, expires_at FROM kv WHERE key = ?", (f"lock:{DAEMON_LOCK}",))
+
+    def _keep_lock(self) -> None:
+        while not self.stopping.wait(self.config.lock_ttl / 3):
+            if not self.store.acquire_lock(DAEMON_LOCK, self.owner, self.config.lock_ttl):
+                self.log.error("lost the daemon lock; stopping", owner=self.owner)
+                self.stopping.set()
+
+    def _reclaim_leases(self) -> None:
+        """We hold the only lock on this database, so any other lease belongs to a dead daemon (fault #25)."""
+        mine = {worker.owner for worker in self.workers}
+        for job in self.store.runs(status="working"):
+            if job["lease_owner"] not in mine and self.store.release(job["id"], job["lease_owner"]):
+                self.log.warning("reclaimed a dead daemon's job", job=job["id"], repo=job["repo"],
+                                 run_id=job["run_id"], previous=job["lease_owner"])
+
+    # health ------------------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        """Queue depth, leases, last poll per repository, version (GET /healthz)."""
+        counts = {row["status"]: row["n"] for row in
+                  self.store.rows("SELECT status, COUNT(*) AS n FROM runs GROUP BY status")}
+        return {
+            "status": "stopping" if self.stopping.is_set() else "ok",
+            "version": __version__,
+            "owner": self.owner,
+            "started_at": self.started_at,
+            "queue_depth": counts.get("queued", 0),
+            "working": counts.get("working", 0),
+            "jobs": counts,
+            "last_poll": {repo: self.store.get_kv(last_poll_key(repo)) for repo in self.config.repos},
+        }
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until nothing is queued or working (True), or `timeout` passes (False)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            health = self.health()
+            if not health["queue_depth"] and not health["working"]:
+                return True
+            time.sleep(0.05)
+        return False
