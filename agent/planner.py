@@ -9,7 +9,7 @@ from typing import Any
 
 from agent.drafts import issue_draft
 from agent.knowledge import KnowledgeBase
-from agent.models import TRANSIENT_CATEGORIES, Action, Diagnosis, Edit, FixSpec, Plan, PlanSource
+from agent.models import Action, Diagnosis, Edit, FixSpec, Plan, PlanSource
 from agent.policy import classify
 from agent.policy.schema import BlastRadius, Policy
 from tools.fixes import TEMPLATES, NotApplicable, apply_template
@@ -110,7 +110,7 @@ def build_plan(diagnosis: Diagnosis, repo: str, run: dict, files: dict[str, str]
     draft = issue_draft(diagnosis, repo, run, kb)
     if action == Action.ignore:
         return Plan(**_base(diagnosis, repo, run, action, None), rationale="nothing to do for this run")
-    if action == Action.rerun or (diagnosis.category in TRANSIENT_CATEGORIES and diagnosis.fix is None):
+    if action == Action.rerun:
         return Plan(**_base(diagnosis, repo, run, Action.rerun, None), issue=draft,
                     rationale=f"{diagnosis.category} failures are usually transient: re-run the failed jobs once")
     if action == Action.escalate or diagnosis.fix is None:
