@@ -1,0 +1,63 @@
+"""`agent mcp [--transport stdio|http] [--github-url URL] [--repo O/N]`: the tool registry as an MCP server."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from agent.errors import BadInput
+
+DEFAULT_URL = "https://api.github.com"
+TRANSPORTS = {"stdio": "stdio", "http": "streamable-http"}
+
+
+def build(github_url: str, token: str, repo: str | None, search_mode: str, verify_timeout: float):
+    """The MCP server over the configured GitHub, store, policy and knowledge."""
+    from agent.config import db_path
+    from agent.github import GitHub
+    from agent.knowledge import load_known_issues
+    from agent.mcp_server import AgentTools, build_server
+    from agent.policy import load_policy
+    from agent.store import Store
+    from tools.search_guides import ModeIndex
+
+    index = None
+    if search_mode != "hybrid":
+        from agent.rag import shared_index
+
+        index = ModeIndex(shared_index(), search_mode)
+    tools = AgentTools(GitHub(base_url=github_url, token=token), Store(db_path()), load_policy(),
+                       kb=load_known_issues(), index=index, repo=repo or "", verify_timeout=verify_timeout)
+    return build_server(tools)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def mcp(
+        transport: Annotated[str, typer.Option(help="stdio (for Claude Code, Cursor, VS Code) or http")] = "stdio",
+        github_url: Annotated[str, typer.Option("--github-url", help="REST API root")] = DEFAULT_URL,
+        repo: Annotated[str | None, typer.Option("--repo", help="default OWNER/NAME for tool calls")] = None,
+        token: Annotated[str | None, typer.Option("--token", help="GitHub token (default $GITHUB_TOKEN)")] = None,
+        host: Annotated[str, typer.Option(help="http transport: address to listen on")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="http transport: port")] = 8765,
+        search_mode: Annotated[str, typer.Option("--search-mode", help="guide search: hybrid or bm25")] = "hybrid",
+        verify_timeout: Annotated[float, typer.Option("--verify-timeout",
+                                                      help="seconds execute_plan waits for a fix branch's CI")] = 1800.0,
+    ) -> None:
+        """Serve the agent's tools over MCP: reads freely, staging returns the gate's decision and a plan id."""
+        if transport not in TRANSPORTS:
+            raise BadInput(f"unknown transport {transport!r}: use stdio or http")
+        if search_mode not in ("hybrid", "bm25"):
+            raise BadInput(f"unknown search mode {search_mode!r}: use hybrid or bm25")
+        if repo is not None and (repo.count("/") != 1 or not all(repo.split("/"))):
+            raise BadInput("give the repository as --repo OWNER/NAME")
+        secret = token or os.environ.get("GITHUB_TOKEN", "")
+        if not secret:
+            raise BadInput("no GitHub token: set GITHUB_TOKEN or pass --token")
+        server = build(github_url, secret, repo or os.environ.get("GITHUB_REPOSITORY"), search_mode, verify_timeout)
+        if transport == "stdio":
+            server.run("stdio")
+        else:
+            server.run("streamable-http", host=host, port=port)
