@@ -5,16 +5,56 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from agent.models import Plan
+from agent.models import Action, Plan
 from agent.policy import GateContext
 
 FAILING = frozenset({"failure", "timed_out", "startup_failure"})
 """Run conclusions the agent handles; success, cancelled, skipped… are ignored."""
+FILE_WRITES = frozenset({Action.auto_fix, Action.pull_request})
+TRUST_ORDER = ("OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER",
+               "MANNEQUIN", "NONE")
+"""author_association values, most trusted first."""
 
 
 def association_of(run: dict[str, Any]) -> str | None:
     """The run's author association (top level, else on its actor); None is untrusted (fail closed)."""
     return run.get("author_association") or (run.get("actor") or {}).get("author_association")
+
+
+def trust_of(gh: Any, full_name: str, who: dict[str, Any] | None, given: str | None = None) -> str | None:
+    """The association the payload gives, else GitHub's answer for the login; None (untrusted) without either."""
+    login = (who or {}).get("login")
+    if given or not login or gh is None:
+        return given
+    return gh.actor_association(full_name, login)
+
+
+def least_trusted(associations: list[str | None], trusted: set[str]) -> str | None:
+    """The association that decides: any untrusted one (None included), else the weakest trusted one."""
+    for association in associations:
+        if association not in trusted:
+            return association
+    return max(associations, key=lambda a: TRUST_ORDER.index(a) if a in TRUST_ORDER else len(TRUST_ORDER))
+
+
+def agent_triggered(store: Any, full_name: str, run: dict[str, Any]) -> bool:
+    """True when this attempt is the agent's own re-run (its triggering actor is the agent itself)."""
+    attempt = int(run.get("run_attempt") or 1)
+    if attempt == 1 or store is None:
+        return False
+    done = store.actions(kind="rerun", repo=full_name, run_id=int(run["id"]), status="done")
+    return any(str(row.get("ref")) == str(attempt) for row in done)
+
+
+def resolve_association(pipeline: Any, full_name: str, run: dict[str, Any]) -> str | None:
+    """The run's trust: the weaker of its actor's and its triggering actor's association (payload, else GitHub)."""
+    gh, actor = getattr(pipeline, "gh", None), run.get("actor") or {}
+    found = [trust_of(gh, full_name, actor, association_of(run))]
+    trigger = run.get("triggering_actor") or {}
+    if trigger.get("login") and trigger.get("login") != actor.get("login") and not agent_triggered(
+            pipeline.store, full_name, run):
+        found.append(trust_of(gh, full_name, trigger, trigger.get("author_association")))
+    return least_trusted(found, set(pipeline.policy.actors.trusted_associations))
 
 
 def is_fork(full_name: str, run: dict[str, Any]) -> bool:
@@ -41,13 +81,24 @@ def gate_context(pipeline: Any, full_name: str, run: dict[str, Any], plan: Plan,
                  origin: dict[str, Any] | None = None) -> GateContext:
     """Everything decide() needs besides the plan. `origin` (a stored run row) stands in for the actor
     and event when the agent acts on its own earlier fix (a rollback is made on the original run's behalf)."""
-    store, now = pipeline.store, pipeline.now()
-    association, event = association_of(run), run.get("event")
+    store, now, gh = pipeline.store, pipeline.now(), getattr(pipeline, "gh", None)
+    association, event = resolve_association(pipeline, full_name, run), run.get("event")
     if origin:
-        association, event = origin.get("association") or association, origin.get("event") or event
+        association = (origin.get("association") or trust_of(gh, full_name, {"login": origin.get("actor")})
+                       or association)
+        event = origin.get("event") or event
     return GateContext(
         policy=pipeline.policy, actor_association=association, event=event, head_branch=run.get("head_branch"),
-        is_fork=is_fork(full_name, run), repo_labels=list((run.get("repository") or {}).get("topics") or []),
+        is_fork=is_fork(full_name, run), repo_labels=gh.repo_labels(full_name) if gh is not None else [],
         usage=store.usage(full_name, plan.signature, run.get("id"), now=now),
-        closed_fix_keys=store.closed_fix_keys(full_name), run_created_at=created_at(run), now=now,
+        closed_fix_keys=store.closed_fix_keys(full_name), symlinks=symlinks_for(gh, full_name, run, plan),
+        run_created_at=created_at(run), now=now,
     )
+
+
+def symlinks_for(gh: Any, full_name: str, run: dict[str, Any], plan: Plan) -> set[str]:
+    """The symlinks at the commit the plan's edits were made from (only a plan that writes files needs them)."""
+    if gh is None or plan.action not in FILE_WRITES or not plan.edits:
+        return set()
+    ref = run.get("head_sha") or gh.repo_info(full_name)["default_branch"]
+    return gh.list_symlinks(full_name, ref)

@@ -9,13 +9,14 @@ from typing import Any
 
 from agent.executor import ExecResult, Executor
 from agent.executor.rollback import merged_fix, open_pull_for_fix, revert_plan, sync_pull_outcomes
-from agent.gate_context import FAILING, gate_context, run_fields
+from agent.gate_context import FAILING, gate_context, resolve_association, run_fields
 from agent.knowledge import load_known_issues
+from agent.knowledge.learning import effective_confidence
 from agent.models import Action, Diagnosis, Plan
 from agent.planner import build_plan, is_analysis_only, plan_id, template_files
 from agent.policy import Deny, decide, decision_from_dict, fix_key
 from agent.policy.schema import Policy
-from agent.triage import triage
+from agent.triage import propose_action, triage
 
 ESCALATE_ON_DENY = frozenset({"closed_fix_key", "path.refused", "path.no_edits", "rate_limit.reruns_per_run"})
 """Refusals after which the failure still deserves its one issue (nothing else is written)."""
@@ -70,7 +71,8 @@ class Pipeline:
             run = self.gh.request("GET", f"/repos/{full_name}/actions/runs/{int(run_id)}/attempts/{int(run_attempt)}")[2]
         attempt = int(run_attempt or run.get("run_attempt") or 1)
         run = {**run, "run_attempt": attempt}
-        self.store.claim_run(full_name, run_id, attempt, **run_fields(run))
+        self.store.claim_run(full_name, run_id, attempt,
+                             **{**run_fields(run), "association": resolve_association(self, full_name, run)})
         done = self.store.get_kv(self.result_key(full_name, run_id, attempt))
         if done:
             return self.stored_result(full_name, run_id, attempt, done)
@@ -83,9 +85,22 @@ class Pipeline:
 
     def diagnose(self, full_name: str, run: dict[str, Any]) -> Diagnosis:
         logs = self.gh.download_run_logs(full_name, run["id"], run["run_attempt"])
-        diagnosis = triage(bytes(logs), kb=self.kb)
+        diagnosis = self.learned(triage(bytes(logs), kb=self.kb))
         self.store.save_diagnosis(full_name, run["id"], run["run_attempt"], diagnosis)
         return diagnosis
+
+    def learned(self, diagnosis: Diagnosis) -> Diagnosis:
+        """The known issue's confidence after its recorded outcomes, and the action the policy's tiers give it."""
+        known = diagnosis.known_issue
+        if known is None:
+            return diagnosis
+        confidence = round(effective_confidence(known.id, known.confidence, self.store), 6)
+        issue = self.kb.get(known.id) if hasattr(self.kb, "get") else None
+        tiers = self.policy.tiers
+        action = Action(issue.action) if issue is not None and issue.action else propose_action(
+            diagnosis.category, confidence, diagnosis.fix, tiers.high_min_confidence, tiers.medium_min_confidence)
+        return diagnosis.model_copy(update={"known_issue": known.model_copy(update={"confidence": confidence}),
+                                            "proposed_action": action})
 
     def plan_for(self, full_name: str, run: dict[str, Any], diagnosis: Diagnosis) -> Plan:
         """The template plan, or (with a model, when no known issue reaches MEDIUM) the LLM's proposal."""

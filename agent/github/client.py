@@ -10,6 +10,7 @@ from urllib.parse import quote
 import github
 
 from agent.errors import ConfigError
+from agent.github.access import AccessMixin
 from agent.github.auth import InstallationToken, SourceAuth, StaticToken, TokenSource
 from agent.github.errors import Failure, HttpFailure, NotFound
 from agent.github.git import GitMixin
@@ -22,7 +23,7 @@ MAX_PAGES = 20
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
 
-class GitHub(GitMixin, PullsMixin):
+class GitHub(GitMixin, PullsMixin, AccessMixin):
     """The agent's GitHub client (github.com, GitHub Enterprise `https://host/api/v3`, or the sandbox)."""
 
     def __init__(self, base_url: str = GITHUB_COM, token: str | None = None, *, app_id: int | str | None = None,
@@ -41,6 +42,7 @@ class GitHub(GitMixin, PullsMixin):
         self._requester = self._gh.requester
         self.logs = LogFetcher(self.base_url, self.tokens, self.retrier, timeout, user_agent)
         self._etags: dict[tuple, str] = {}
+        self._associations: dict[tuple[str, str], tuple[float, str]] = {}
         self.rate_limit: dict[str, str] = {}
         """The last x-ratelimit-* headers seen (remaining, reset, …)."""
 

@@ -11,6 +11,7 @@ from agent.github.errors import Conflict, NotFound, WriteUncertain
 from agent.models import Edit
 
 DEFAULT_MODE = "100644"
+SYMLINK_MODE = "120000"
 
 
 def git_blob_sha(text: str) -> str:
@@ -43,6 +44,11 @@ class GitMixin:
         """Every file path at `ref` (branch, tag or sha)."""
         return sorted(self._tree_at(full_name, self._commit_of(full_name, ref))[1])
 
+    def list_symlinks(self, full_name: str, ref: str) -> set[str]:
+        """The paths at `ref` that are symbolic links (git mode 120000)."""
+        files = self._tree_at(full_name, self._commit_of(full_name, ref))[1]
+        return {path for path, (_, mode) in files.items() if mode == SYMLINK_MODE}
+
     def branch_sha(self, full_name: str, branch: str) -> str | None:
         """The commit a branch points at, or None when there is no such branch."""
         data = self._get_or_none(f"/repos/{full_name}/git/ref/heads/{ref_path(branch)}")
@@ -69,6 +75,7 @@ class GitMixin:
         if head is None:
             raise NotFound(f"branch {branch} not found in {full_name}", 404)
         tree_sha, files = self._tree_at(full_name, head)
+        check_no_symlinks(edits, files, branch)
         check_edits_apply(edits, files, branch)
         entries = [{"path": e.path, "mode": files.get(e.path, (None, DEFAULT_MODE))[1], "type": "blob",
                     "sha": self._post(full_name, "git/blobs", {"content": e.new, "encoding": "utf-8"})["sha"]}
@@ -94,6 +101,16 @@ class GitMixin:
         files = {e["path"]: (e["sha"], e.get("mode", DEFAULT_MODE))
                  for e in tree.get("tree", []) if e.get("type") == "blob"}
         return tree_sha, files
+
+
+def check_no_symlinks(edits: list[Edit], files: dict[str, tuple[str, str]], branch: str) -> None:
+    """Conflict when an edit would write to, or through, a symbolic link on the branch."""
+    links = {path for path, (_, mode) in files.items() if mode == SYMLINK_MODE}
+    for edit in edits:
+        parts = edit.path.split("/")
+        link = next(("/".join(parts[:n]) for n in range(1, len(parts) + 1) if "/".join(parts[:n]) in links), None)
+        if link is not None:
+            raise Conflict(f"{edit.path} goes through the symlink {link} on {branch}: refusing to write", 409)
 
 
 def check_edits_apply(edits: list[Edit], files: dict[str, tuple[str, str]], branch: str) -> None:

@@ -119,6 +119,8 @@ def create_tree(sb: Any, req: Request) -> Response:
     tree = dict(_tree_of(repo, base)) if base else {}
     for entry in body.get("tree") or []:
         path = entry["path"].strip("/")
+        if entry.get("mode") == "120000":
+            repo.symlinks.add(path)
         if "content" in entry and entry["content"] is not None:
             tree[path] = gitops.store_blob(repo, entry["content"].encode("utf-8"))
         elif entry.get("sha") is None:
@@ -148,8 +150,8 @@ def _tree_json(sb: Any, repo: Any, sha: str, tree: dict[str, str], recursive: bo
     entries = [{"path": d, "mode": "040000", "type": "tree",
                 "sha": gitops.store_tree(repo, {p[len(d) + 1:]: s for p, s in tree.items() if p.startswith(d + "/")})}
                for d in dirs if recursive or "/" not in d]
-    entries += [{"path": p, "mode": "100644", "type": "blob", "sha": s, "size": len(repo.blobs[s])}
-                for p, s in sorted(tree.items()) if recursive or "/" not in p]
+    entries += [{"path": p, "mode": "120000" if p in repo.symlinks else "100644", "type": "blob", "sha": s,
+                 "size": len(repo.blobs[s])} for p, s in sorted(tree.items()) if recursive or "/" not in p]
     for entry in entries:
         entry["url"] = f"{url}/{entry['type']}s/{entry['sha']}"
     entries.sort(key=lambda e: e["path"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
 from typing import Any
 
 from agent.sandbox import gitops, shapes
@@ -49,6 +50,8 @@ def get_contents(sb: Any, req: Request) -> Any:
     sha = commit_or_404(repo, ref)
     path = req.params.get("path", "").strip("/")
     tree = repo.commits[sha].tree
+    if path in tree and path in repo.symlinks:
+        return _symlink_content(sb, repo, tree, path, ref)
     if path in tree:
         return shapes.content(sb.url, repo, path, tree[path], repo.blobs[tree[path]], ref)
     prefix = f"{path}/" if path else ""
@@ -56,6 +59,17 @@ def get_contents(sb: Any, req: Request) -> Any:
     if not names:
         raise ApiError(404, "Not Found")
     return [_listing_entry(sb, repo, tree, prefix + name, ref) for name in names]
+
+
+def _symlink_content(sb: Any, repo: Any, tree: dict[str, str], path: str, ref: str) -> dict[str, Any]:
+    """Like GitHub: a link to a file in the repository answers with that file, any other link describes itself."""
+    target = repo.blobs[tree[path]].decode("utf-8", "replace")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+    if resolved in tree and resolved not in repo.symlinks and not resolved.startswith("../"):
+        return shapes.content(sb.url, repo, resolved, tree[resolved], repo.blobs[tree[resolved]], ref)
+    entry = shapes.content(sb.url, repo, path, tree[path], repo.blobs[tree[path]], ref, with_data=False)
+    entry.update({"type": "symlink", "target": target})
+    return entry
 
 
 def _listing_entry(sb: Any, repo: Any, tree: dict[str, str], path: str, ref: str) -> dict[str, Any]:

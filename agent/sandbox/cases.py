@@ -10,6 +10,9 @@ import yaml
 from agent.errors import BadInput
 from agent.sandbox import runlogs
 
+TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+"""A case actor with one of these associations is a collaborator with write access, as on GitHub."""
+
 
 def read_tree(root: Path) -> dict[str, bytes]:
     """Every file under `root` by its `/`-separated relative path."""
@@ -55,6 +58,9 @@ def load_case(sb: Any, case_dir: str | Path) -> tuple[str, int]:
         raise BadInput(f"{case_dir}: case.yaml needs repo.full_name and run.workflow")
     full_name = free_name(sb, repo_spec["full_name"], str(case.get("id") or case_dir.name))
     sb.add_repo(full_name, files=read_tree(case_dir / "repo"), default_branch=repo_spec.get("default_branch", "main"))
+    actor = run_spec.get("actor") or {}
+    if actor.get("login") and actor.get("association", "MEMBER") in TRUSTED_ASSOCIATIONS:
+        sb.add_collaborator(full_name, actor["login"], "write")
     run_id = sb.add_failed_run(full_name, workflow=run_spec["workflow"], name=run_spec.get("name"),
                                logs=read_logs(case_dir), event=run_spec.get("event", "push"),
                                head_branch=run_spec.get("head_branch"), actor=run_spec.get("actor"),

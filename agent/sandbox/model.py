@@ -31,7 +31,8 @@ class Model(BaseModel):
 
 class Actor(Model):
     login: str = "octocat"
-    association: str = "OWNER"
+    association: str | None = "OWNER"
+    """None: the run's JSON carries no author_association (as on github.com)."""
 
 
 class Commit(Model):
@@ -207,6 +208,12 @@ class Repo(Model):
     statuses: list[CommitStatus] = Field(default_factory=list)
     runners: dict[str, Runner] = Field(default_factory=dict)
     hooks: list[Hook] = Field(default_factory=list)
+    collaborators: dict[str, str] = Field(default_factory=dict)
+    """login (lower case) → permission: admin | maintain | write | triage | read."""
+    labels: list[str] = Field(default_factory=list)
+    """Labels defined on the repository."""
+    symlinks: set[str] = Field(default_factory=set)
+    """Paths that are symbolic links (mode 120000; the blob holds the target), per path, not per commit."""
     next_number: int = 1
     next_run_number: int = 1
 

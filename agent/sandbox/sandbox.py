@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from agent.sandbox import (
+    api_access,
     api_actions,
     api_git,
     api_issues,
@@ -29,7 +30,7 @@ from agent.sandbox.server import ApiHandler, LogHandler, LogStore, serve
 from agent.sandbox.webhooks import Hooks
 
 DEFAULT_EVENTS = ("workflow_run", "pull_request", "check_suite")
-ROUTE_MODULES = (api_actions, api_git, api_issues, api_meta, api_pulls, api_repos)
+ROUTE_MODULES = (api_access, api_actions, api_git, api_issues, api_meta, api_pulls, api_repos)
 """The handler modules; importing them registers their REST routes."""
 
 
@@ -137,15 +138,31 @@ class Sandbox:
         return self.state.repos[str(full_name).lower()]
 
     def add_repo(self, full_name: str, files: dict[str, str | bytes] | None = None, default_branch: str = "main",
-                 private: bool = False) -> Repo:
-        """A repository with `files` committed on `default_branch`."""
+                 private: bool = False, symlinks: dict[str, str] | None = None) -> Repo:
+        """A repository with `files` committed on `default_branch`; `symlinks` maps a link's path to its target."""
         owner, name = full_name.split("/", 1)
         with self.lock:
             repo = Repo(id=self.state.new_id(), owner=owner, name=name, default_branch=default_branch, private=private)
             self.state.repos[full_name.lower()] = repo
             changes = {path: _bytes(data) for path, data in (files or {}).items()}
+            changes.update({path: _bytes(target) for path, target in (symlinks or {}).items()})
+            repo.symlinks.update(symlinks or {})
             gitops.commit_changes(self.state, repo, default_branch, changes, "Initial commit", owner)
         return repo
+
+    def add_collaborator(self, full_name: str | Repo, login: str, permission: str = "write") -> None:
+        """Give `login` a role (admin | maintain | write | triage | read) in the repository."""
+        if permission not in api_access.ROLES:
+            raise ValueError(f"unknown permission {permission!r}")
+        with self.lock:
+            self.repo(full_name).collaborators[login.lower()] = permission
+
+    def add_label(self, full_name: str | Repo, name: str) -> None:
+        """Define a label on the repository (as `POST /repos/{o}/{r}/labels` would, without a request)."""
+        with self.lock:
+            labels = self.repo(full_name).labels
+            if name.lower() not in {label.lower() for label in labels}:
+                labels.append(name)
 
     def commit_file(self, full_name: str | Repo, branch: str, path: str, content: str | bytes | None,
                     message: str = "Update", author: str = "dev1") -> str:
