@@ -59,6 +59,8 @@ class Pipeline:
         self.gh, self.store, self.policy = gh, store, policy
         self.kb = kb if kb is not None else load_known_issues()
         self.model, self.index, self.clock = model, index, clock
+        self.llm_limits = None
+        """Bounds of the Claude loop (None: agent.llm.limits defaults)."""
         self.executor = Executor(gh, store, policy, self.kb, verify_timeout, poll_interval, clock)
 
     def now(self) -> datetime:
@@ -108,13 +110,19 @@ class Pipeline:
         plan = build_plan(diagnosis, full_name, run, files, policy=self.policy, kb=self.kb)
         known = diagnosis.known_issue
         if self.model is not None and (known is None or known.confidence < self.policy.tiers.medium_min_confidence):
-            proposal = self.llm_fallback(diagnosis, gate_context(self, full_name, run, plan))
-            plan = proposal or plan
+            plan = self.llm_fallback(full_name, run, diagnosis) or plan
         return plan
 
-    def llm_fallback(self, diagnosis: Diagnosis, ctx: Any) -> Plan | None:
-        """Hook for the LLM helper: a proposal for a failure no known issue covers (None: escalate)."""
-        return None
+    def llm_fallback(self, full_name: str, run: dict[str, Any], diagnosis: Diagnosis) -> Plan | None:
+        """The Claude loop's proposal for a failure no known issue covers at MEDIUM (None: escalate as planned)."""
+        from agent.llm.handoff import llm_plan, tool_context
+        from tools.runcache import cache
+
+        ctx = tool_context(self.gh, full_name, run["id"], run["run_attempt"], store=self.store, kb=self.kb,
+                           index=self.index, policy=self.policy, head_sha=run.get("head_sha"))
+        ctx.diagnosis = diagnosis
+        cache(ctx)["run"] = run
+        return llm_plan(diagnosis, ctx, self.model, limits=self.llm_limits)
 
     def read_files(self, full_name: str, ref: str, diagnosis: Diagnosis) -> dict[str, str]:
         """The repository files the diagnosis's fix template may touch, at `ref`."""

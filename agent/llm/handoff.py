@@ -210,7 +210,7 @@ def diagnose(ctx: ToolContext) -> Diagnosis:
 
 def decide_plan(ctx: ToolContext, plan: Plan) -> Any:
     """The gate's decision on `plan` now (rate limits and closed fixes read from the store)."""
-    view = SimpleNamespace(store=ctx.store, policy=policy_of(ctx), now=lambda: datetime.now(UTC))
+    view = SimpleNamespace(store=ctx.store, policy=policy_of(ctx), gh=ctx.gh, now=lambda: datetime.now(UTC))
     return decide(plan, gate_context(view, ctx.repo, run_record(ctx), plan))
 
 
