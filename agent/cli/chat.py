@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from agent.errors import BadInput
+from agent.llm.configured import model_from_env
 
 DEFAULT_URL = "https://api.github.com"
 
@@ -17,15 +18,6 @@ def _repo(repo: str | None) -> str:
     if name.count("/") != 1 or not all(name.split("/")):
         raise BadInput("give the repository as --repo OWNER/NAME (or set GITHUB_REPOSITORY)")
     return name
-
-
-def model_from_env(model_url: str | None, model_name: str | None):
-    """AnthropicModel when ANTHROPIC_API_KEY is set (base URL: --model-url or $ANTHROPIC_BASE_URL), else None."""
-    if not os.environ.get("ANTHROPIC_API_KEY"):
-        return None
-    from agent.llm.anthropic_model import AnthropicModel
-
-    return AnthropicModel(model=model_name, base_url=model_url or os.environ.get("ANTHROPIC_BASE_URL") or None)
 
 
 def session(run_id: int, repo: str, github_url: str, token: str, search_mode: str, model, timeouts: tuple):

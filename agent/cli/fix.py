@@ -46,6 +46,7 @@ def run_fix(run_id: int, repo: str, url: str, token: str, dry_run: bool, verify_
     """Build the pipeline from the configuration and handle the run once."""
     from agent.config import db_path
     from agent.github import GitHub
+    from agent.llm.configured import model_from_env
     from agent.pipeline import Pipeline
     from agent.policy import load_policy
     from agent.store import Store
@@ -53,7 +54,7 @@ def run_fix(run_id: int, repo: str, url: str, token: str, dry_run: bool, verify_
     policy = load_policy()
     if dry_run:
         policy = policy.model_copy(update={"dry_run": True})
-    pipeline = Pipeline(GitHub(base_url=url, token=token), Store(db_path()), policy,
+    pipeline = Pipeline(GitHub(base_url=url, token=token), Store(db_path()), policy, model=model_from_env(),
                         verify_timeout=verify_timeout, poll_interval=poll_interval)
     return pipeline.handle_run(repo, run_id)
 

@@ -52,7 +52,9 @@ def watch(
                           secret=None if (no_webhooks or once) else webhook_secret(webhook_secret_file),
                           poll_interval=poll_interval or None, monitor_interval=monitor_interval or None,
                           queued_after=queued_after, lease_seconds=lease_seconds)
-    pipeline_options = {"poll_interval": ci_poll_interval, "verify_timeout": verify_timeout}
+    from agent.llm.configured import model_from_env
+
+    pipeline_options = {"poll_interval": ci_poll_interval, "verify_timeout": verify_timeout, "model": model_from_env()}
     daemon = _build(config, github_url, JsonLog(level=log_level), pipeline_options)
     if once:
         typer.echo(json.dumps(daemon.run_once(), default=str))
