@@ -18,15 +18,16 @@ AUTO_FIX_CONFIDENCE = 0.90
 PULL_REQUEST_CONFIDENCE = 0.60
 
 
-def propose_action(category: Category, confidence: float, fix: FixSpec | None) -> Action:
-    """Transient → rerun; else the confidence tier of a known fix; no fix → escalate."""
+def propose_action(category: Category, confidence: float, fix: FixSpec | None,
+                   high: float = AUTO_FIX_CONFIDENCE, medium: float = PULL_REQUEST_CONFIDENCE) -> Action:
+    """Transient → rerun; else the confidence tier (`high`/`medium` thresholds) of a known fix; no fix → escalate."""
     if category in TRANSIENT_CATEGORIES:
         return Action.rerun
     if fix is None:
         return Action.escalate
-    if confidence >= AUTO_FIX_CONFIDENCE:
+    if confidence >= high:
         return Action.auto_fix
-    return Action.pull_request if confidence >= PULL_REQUEST_CONFIDENCE else Action.escalate
+    return Action.pull_request if confidence >= medium else Action.escalate
 
 
 def _fix_of(match: IssueMatch | None, repo_dir: str | Path | None) -> FixSpec | None:
@@ -82,9 +83,12 @@ def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: st
 
 
 def triage(source: Source, repo_dir: str | Path | None = None, kb: KnowledgeBase | None = None,
-           limits: Limits = DEFAULT_LIMITS) -> Diagnosis:
-    """Read `source` (zip, run-log directory, job log, `gh run view --log` output, bytes or "-") and diagnose it."""
+           limits: Limits = DEFAULT_LIMITS, engine: str = "auto") -> Diagnosis:
+    """Read `source` (zip, run-log directory, job log, `gh run view --log` output, bytes or "-") and diagnose it.
+
+    `engine` is the raw-log scanner ("auto": hyperscan when installed, else "re2"); both give the same diagnosis.
+    """
     kb = kb if kb is not None else load_known_issues()
-    run = read_log(source, patterns=kb.patterns, limits=limits)
+    run = read_log(source, patterns=kb.patterns, limits=limits, engine=engine)
     window = failure_window(run)
     return diagnose(run, window, kb.match(run, window), repo_dir)

@@ -1,20 +1,30 @@
-"""Load and validate guides/known-issues.yaml; any problem is one ConfigError naming the entry."""
+"""Load and validate guides/known-issues.yaml; any problem is one ConfigError naming the entry.
+
+A file that passed validation is remembered by content hash (with the fix-template sources it was
+checked against) under data_dir()/cache, so the next load skips YAML, the template import and the
+pattern checks; it still builds every entry through the pydantic schema. A cache of validation, not
+of triage results.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import json
+import os
 from pathlib import Path
 from typing import Any
 
 import re2
-import yaml
 from pydantic import ValidationError
 
-from agent.config import known_issues_path
+from agent.config import data_dir, known_issues_path
 from agent.errors import ConfigError
 from agent.knowledge.matcher import KnowledgeBase
 from agent.knowledge.schema import KnownIssue, KnownIssueFile
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+VALIDATED_KEEP = 8
+"""Validated DB versions remembered under data_dir()/cache."""
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -79,8 +89,71 @@ def load_known_issues(path: str | Path | None = None) -> KnowledgeBase:
         if path is None:
             return KnowledgeBase([], str(target))
         raise ConfigError(f"{target}: no such known-issue file")
+    data = target.read_bytes()
+    cache = _validated_path(data)
+    entries = _validated_entries(cache)
+    if entries is not None:
+        return KnowledgeBase([KnownIssue.model_validate(entry) for entry in entries], target.name)
+    raw = _parse_yaml(data, target.name)
+    kb = parse_known_issues(raw, target.name)
+    _remember_validated(cache, raw["issues"])
+    return kb
+
+
+def _parse_yaml(data: bytes, name: str) -> Any:
+    import yaml
+
     try:
-        raw = yaml.load(target.read_text(encoding="utf-8"), Loader=_Loader)
+        return yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{name}: not UTF-8: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{target.name}: not valid YAML: {' '.join(str(exc).split())}") from None
-    return parse_known_issues(raw, target.name)
+        raise ConfigError(f"{name}: not valid YAML: {' '.join(str(exc).split())}") from None
+
+
+def _templates_signature() -> list:
+    """Where the fix templates' sources are and when they changed, without importing them."""
+    try:
+        spec = importlib.util.find_spec("tools.fixes")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    files = sorted(p for root in spec.submodule_search_locations for p in Path(root).rglob("*.py"))
+    return [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files]
+
+
+def _validated_path(data: bytes) -> Path | None:
+    key = hashlib.sha256(data + json.dumps(_templates_signature()).encode("utf-8")).hexdigest()
+    try:
+        folder = data_dir() / "cache"
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / f"known-issues-{key[:32]}.json"
+
+
+def _validated_entries(cache: Path | None) -> list[dict] | None:
+    try:
+        entries = json.loads(cache.read_text(encoding="utf-8")) if cache is not None else None
+    except (OSError, ValueError):
+        return None
+    return entries if isinstance(entries, list) else None
+
+
+def _remember_validated(cache: Path | None, entries: list) -> None:
+    """Remember the validated entries, only if JSON gives them back exactly (YAML has dates, int keys …)."""
+    try:
+        text = json.dumps(entries, ensure_ascii=False)
+        if cache is None or json.loads(text) != entries:
+            return
+    except (TypeError, ValueError):
+        return
+    partial = cache.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, cache)
+        for stale in sorted(cache.parent.glob("known-issues-*.json"), key=lambda p: p.stat().st_mtime)[:-VALIDATED_KEEP]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        partial.unlink(missing_ok=True)

@@ -22,9 +22,13 @@ ZIP_MAGIC = b"PK\x03\x04"
 Source = str | os.PathLike | bytes | bytearray
 
 
-def read_log(source: Source, *, patterns: list[str] = (), limits: Limits = DEFAULT_LIMITS) -> RunLog:
-    """Read `source` (a path, raw bytes, or "-" for stdin) into a RunLog; unusable input → BadInput."""
-    regex = raw_scanner(list(patterns))
+def read_log(source: Source, *, patterns: list[str] = (), limits: Limits = DEFAULT_LIMITS,
+             engine: str = "auto") -> RunLog:
+    """Read `source` (a path, raw bytes, or "-" for stdin) into a RunLog; unusable input → BadInput.
+
+    `engine` picks the multi-pattern scanner: "auto" (hyperscan if installed, else RE2), "hyperscan" or "re2".
+    """
+    regex = raw_scanner(list(patterns), engine)
     if isinstance(source, (bytes, bytearray)):
         return _read_stream(io.BytesIO(bytes(source)), "<bytes>", regex, limits)
     if str(source) == "-":

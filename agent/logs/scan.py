@@ -1,6 +1,7 @@
 """Streaming scan of raw log bytes: big blocks, one combined RE2 pass, bounded memory per step.
 
-Per block there is no per-line Python work: RE2 finds the few interesting lines (step boundaries,
+Per block there is no per-line Python work: one multi-pattern pass (hyperscan when installed, else
+RE2; `multimatch.line_finder`) finds the few interesting lines (step boundaries,
 error shapes, known-issue patterns) and only those, a step's head and its tail are kept as bytes.
 """
 
@@ -11,10 +12,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import BinaryIO
 
-import re2
-
 from agent.logs.model import Job, Limits, Piece, Step
-from agent.logs.multimatch import combined, loose
+from agent.logs.multimatch import line_finder, loose
 from agent.logs.shapes import SHAPES
 
 BOUNDARY_SCAN = r"##\[group\]Run |Post job cleanup\.|Cleaning up orphan processes"
@@ -22,7 +21,6 @@ _BOUNDARY = re.compile(
     rb"(?:\xef\xbb\xbf)?(?:\d{4}-\d\d-\d\dT[\d:.]+Z ?)?(?:##\[group\]Run (?P<run>[^\r\n]*)"
     rb"|(?P<post>Post job cleanup\.)|(?P<done>Cleaning up orphan processes))"
 )
-_UNANCHORED = re2._Anchor.UNANCHORED
 
 
 def newlines(block: bytes, start: int = 0) -> int:
@@ -32,10 +30,10 @@ def newlines(block: bytes, start: int = 0) -> int:
     return len(block) - len(block.replace(b"\n", b""))
 
 
-def raw_scanner(patterns: list[str] = ()):
-    """The combined RE2 for raw bytes: step boundaries, error shapes and the given patterns."""
+def raw_scanner(patterns: list[str] = (), engine: str = "auto"):
+    """The line finder for raw bytes: step boundaries, error shapes and the given patterns."""
     parts = [BOUNDARY_SCAN, *(shape.pattern for shape in SHAPES), *(loose(p) for p in patterns)]
-    return combined(parts)._regexp
+    return line_finder(parts, engine)
 
 
 class BlockReader:
@@ -55,9 +53,12 @@ class BlockReader:
                     continue
                 chunk = self._clipped(long_head, skipped + newline) + chunk[newline:]
                 long_head, skipped = None, 0
-            data = carry + chunk if carry else chunk
-            cut = data.rfind(b"\n") + 1
-            block, carry = data[:cut], data[cut:]
+            cut = chunk.rfind(b"\n") + 1
+            if cut:  # one copy: the carried partial line joined to this chunk's whole lines
+                block = b"".join((carry, memoryview(chunk)[:cut])) if carry or cut < len(chunk) else chunk
+                carry = chunk[cut:]
+            else:
+                block, carry = b"", carry + chunk
             if len(carry) > self.limits.line_bytes:
                 long_head, skipped = carry[: self.limits.line_bytes], len(carry) - self.limits.line_bytes
                 carry = b""
@@ -84,6 +85,45 @@ class Budget:
         return max(limits.min_step_bytes, min(limits.step_bytes, self.remaining))
 
 
+class Tail:
+    """The last bytes of a step: at least `keep` once that many came, at most 2 × `keep`.
+
+    Holds references to the chunks it was given (offset, chunk) instead of copying them; the bytes are
+    joined once, when the step finishes.
+    """
+
+    def __init__(self, keep: int):
+        self.keep = keep
+        self.parts: deque = deque()
+        self.size = 0
+
+    def push(self, data) -> None:
+        """Add `data`; a chunk of `keep` bytes or more replaces everything, else the oldest go past 2 × `keep`."""
+        if len(data) >= self.keep:
+            self.parts = deque([(len(data) - self.keep, data)])
+            self.size = self.keep
+            return
+        self.parts.append((0, data))
+        self.size += len(data)
+        if self.size > 2 * self.keep:
+            self._drop(self.size - self.keep)
+
+    def _drop(self, count: int) -> None:
+        while count:
+            offset, chunk = self.parts[0]
+            available = len(chunk) - offset
+            if available > count:
+                self.parts[0] = (offset + count, chunk)
+                self.size -= count
+                return
+            self.parts.popleft()
+            self.size -= available
+            count -= available
+
+    def value(self) -> bytes:
+        return b"".join(memoryview(chunk)[offset:] for offset, chunk in self.parts)
+
+
 class StepBuilder:
     """Keeps a step whole while it is under its cap; past it, the head, error regions and tail."""
 
@@ -91,7 +131,8 @@ class StepBuilder:
         self.job, self.name, self.number, self.first_line = job, name, number, first_line
         self.cap, self.limits = cap, limits
         self.buf: bytearray | None = bytearray()
-        self.head, self.tail = b"", bytearray()
+        self.head = b""
+        self.tail = Tail(limits.tail_bytes)
         self.size = 0
         half = max(1, limits.hits_per_step // 2)
         self.hits_first: list[tuple[int, int, int, bytes]] = []
@@ -117,13 +158,7 @@ class StepBuilder:
             self._push_tail(buf)
 
     def _push_tail(self, data) -> None:
-        keep = self.limits.tail_bytes
-        if len(data) >= keep:
-            self.tail = bytearray(data[-keep:])
-        else:
-            self.tail += data
-            if len(self.tail) > 2 * keep:
-                del self.tail[: len(self.tail) - keep]
+        self.tail.push(data)
 
     def finish(self, end_line: int, budget: Budget, conclusion: str | None = None) -> Step:
         """The finished step; `end_line` is the number of the first line after it."""
@@ -134,8 +169,8 @@ class StepBuilder:
                     conclusion, self.limits.line_chars)
 
     def _sampled(self, end_line: int) -> list[Piece]:
-        tail_start = self.size - len(self.tail)
-        tail = bytes(self.tail)
+        tail = self.tail.value()
+        tail_start = self.size - len(tail)
         if tail_start > 0:
             skip = tail.find(b"\n") + 1
             tail, tail_start = tail[skip:], tail_start + skip
@@ -209,14 +244,7 @@ class JobScanner:
 
     def _interesting(self, block: bytes) -> list[int]:
         """Starts of the lines the combined pattern matches, one per line."""
-        starts, pos, end = [], 0, len(block)
-        while pos < end:
-            span = self.regex.Match(_UNANCHORED, block, pos, end)[0]
-            if span[0] < 0:
-                break
-            starts.append(block.rfind(b"\n", 0, span[0]) + 1)
-            pos = block.find(b"\n", span[0]) + 1 or end
-        return starts
+        return self.regex.starts(block)
 
     @staticmethod
     def _next_bounds(starts: list[int], bounds: list, end: int) -> list[int]:
