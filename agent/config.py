@@ -35,3 +35,12 @@ def policies_path() -> Path:
 
 def prompts_dir() -> Path:
     return PROJECT_ROOT / "prompts"
+
+
+def cache_dir() -> Path:
+    """Derived, disposable data (compiled pattern databases, validated DB digests): $AGENT_CACHE,
+    else $XDG_CACHE_HOME/devops-agent, else ~/.cache/devops-agent; never the user's working tree."""
+    root = os.environ.get("AGENT_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "devops-agent"
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -5,12 +5,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import tempfile
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("AGENT_CACHE", tempfile.mkdtemp(prefix="agent-cache-"))
 os.environ.pop("ANTHROPIC_API_KEY", None)
 os.environ.pop("GITHUB_TOKEN", None)
 

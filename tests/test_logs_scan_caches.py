@@ -25,6 +25,7 @@ ENTRY = {
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("AGENT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AGENT_CACHE", str(tmp_path / "home" / "cache"))
     return tmp_path / "home"
 
 

@@ -1,7 +1,7 @@
 """Load and validate guides/known-issues.yaml; any problem is one ConfigError naming the entry.
 
 A file that passed validation is remembered by content hash (with the fix-template sources it was
-checked against) under data_dir()/cache, so the next load skips YAML, the template import and the
+checked against) under cache_dir(), so the next load skips YAML, the template import and the
 pattern checks; it still builds every entry through the pydantic schema. A cache of validation, not
 of triage results.
 """
@@ -18,13 +18,13 @@ from typing import Any
 import re2
 from pydantic import ValidationError
 
-from agent.config import data_dir, known_issues_path
+from agent.config import cache_dir, known_issues_path
 from agent.errors import ConfigError
 from agent.knowledge.matcher import KnowledgeBase
 from agent.knowledge.schema import KnownIssue, KnownIssueFile
 
 VALIDATED_KEEP = 8
-"""Validated DB versions remembered under data_dir()/cache."""
+"""Validated DB versions remembered under cache_dir()."""
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -126,7 +126,7 @@ def _templates_signature() -> list:
 def _validated_path(data: bytes) -> Path | None:
     key = hashlib.sha256(data + json.dumps(_templates_signature()).encode("utf-8")).hexdigest()
     try:
-        folder = data_dir() / "cache"
+        folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None

@@ -223,7 +223,7 @@ class HyperscanLines:
 
 HS_CACHE_VERSION = 1
 HS_CACHE_KEEP = 8
-"""Compiled databases kept under data_dir()/cache (one per pattern set; the oldest go first)."""
+"""Compiled databases kept under config.cache_dir() (one per pattern set; the oldest go first)."""
 
 
 def hyperscan_database(patterns: list[str]):
@@ -272,10 +272,10 @@ def _rejected(patterns: list[str]) -> list[int]:
 
 
 def _cache_dir():
-    from agent.config import data_dir
+    from agent.config import cache_dir
 
     try:
-        path = data_dir() / "cache"
+        path = cache_dir()
         path.mkdir(parents=True, exist_ok=True)
         return path
     except OSError:
