@@ -20,3 +20,12 @@ def test_loopback_is_allowed_in_tests():
     client = socket.create_connection(server.getsockname(), timeout=1)
     client.close()
     server.close()
+
+
+def test_child_processes_started_by_tests_are_guarded_too():
+    import subprocess
+    import sys
+
+    code = "import socket\ntry:\n    socket.getaddrinfo('api.github.com', 443)\nexcept socket.gaierror as e:\n    print('blocked', e)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30).stdout
+    assert out.startswith("blocked") and "only 127.0.0.1" in out
