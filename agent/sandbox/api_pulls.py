@@ -33,7 +33,7 @@ def create_pull(sb: Any, req: Request) -> Response:
     if any(p.head == head and p.base == base and repo.issues[n].state == "open" for n, p in repo.pulls.items()):
         raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom",
                                                    "message": f"A pull request already exists for {repo.owner}:{head}."}])
-    if repo.branches[head] == repo.branches[base]:
+    if repo.branches[head] in gitops.ancestors(repo, repo.branches[base]):  # nothing the base lacks, as on GitHub
         raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom",
                                                    "message": f"No commits between {base} and {head}"}])
     require(body, "title")
