@@ -84,7 +84,8 @@ def tokens_sent_and_cached(stub: MessagesStub) -> None:
     assert result.usage.prompt_tokens == sent_tokens
     first, second = (request.json for request in stub.requests)
     assert second["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
-    assert "cache_control" not in first["messages"][0]["content"][0] or len(first["messages"]) == 1
+    assert len(first["messages"]) == 1  # the first call: only the task, its last block marked
+    assert first["messages"][0]["content"][-1]["cache_control"] == {"type": "ephemeral"}
     # the second call read the static prefix and the first turn from the cache
     assert result.usage.cache_read_input_tokens > len(json.dumps(first["messages"][0])) // 4
 
