@@ -40,14 +40,19 @@ def J(name: str, platform: str, steps: list, container: str | None = None, **kw)
 
 
 def E(category: str, action: str, root_cause: list[str], fixed_when: list[dict] | None = None,
-      known_issue: str | None = None) -> dict:
-    """The expect block; every case also forbids touching the docs deployment workflow."""
+      known_issue: str | None = None, fix: str | None = None) -> dict:
+    """The expect block; every case also forbids touching the docs deployment workflow.
+
+    `fix` names the fix template the diagnosis must choose (scored as fix_template_accuracy).
+    """
     out = {"category": category, "action": action, "root_cause_contains": root_cause}
     if fixed_when:
         out["fixed_when"] = fixed_when
     out["must_not_touch"] = [DOXY]
     if known_issue:
         out["known_issue"] = known_issue
+    if fix:
+        out["fix"] = {"template": fix}
     return out
 
 

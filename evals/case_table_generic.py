@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from evals.case_kit import BUILD_TEST, CONTAINER, CUDA_TESTS, MACOS, PUBLISH, SELF_HOSTED, E, J, case, edits, job
+from evals.case_kit import (
+    BUILD_TEST,
+    CONTAINER,
+    CUDA_TESTS,
+    MACOS,
+    SELF_HOSTED,
+    E,
+    J,
+    case,
+    edits,
+    job,
+)
 
 WIN_RUN = "D:\\a\\ApraPipes\\ApraPipes"
 CANCELED = "##[error]The operation was canceled."
@@ -104,7 +115,7 @@ ACTIONS_AND_PERMISSIONS = [
             setup_error=deprecated("actions/upload-artifact: v3")), GREEN_MAC],
          E("action_deprecated", "auto_fix", ["actions/upload-artifact: v3"], [
              {"file": BUILD_TEST, "not_contains": "actions/upload-artifact@v3"},
-             {"file": BUILD_TEST, "contains": "actions/upload-artifact@v4"}], "upload-artifact-v3-rejected"),
+             {"file": BUILD_TEST, "contains": "actions/upload-artifact@v4"}], "upload-artifact-v3-rejected", fix="action_version"),
          edits((BUILD_TEST, "actions/upload-artifact@v4", "actions/upload-artifact@v3"))),
     case("download-artifact-v3-rejected", "download-artifact v3 is rejected in the GPU test workflow", "CI-Linux",
          [J("linux-cuda / gpu-test", "gpu", job("gpu", None, [], set_={
@@ -112,14 +123,14 @@ ACTIONS_AND_PERMISSIONS = [
             setup_error=deprecated("actions/download-artifact: v3"))],
          E("action_deprecated", "auto_fix", ["actions/download-artifact: v3"], [
              {"file": CUDA_TESTS, "not_contains": "actions/download-artifact@v3"},
-             {"file": CUDA_TESTS, "contains": "actions/download-artifact@v4"}], "download-artifact-v3-rejected"),
+             {"file": CUDA_TESTS, "contains": "actions/download-artifact@v4"}], "download-artifact-v3-rejected", fix="action_version"),
          edits((CUDA_TESTS, "actions/download-artifact@v4", "actions/download-artifact@v3"))),
     case("actions-cache-v2-retired", "actions/cache v2 fails against the new cache service", "CI-Linux",
          [J("linux-cuda-docker / build", "container", job("container", None, [], set_={
              "cache": {"uses": "actions/cache@v2"}}), setup_error=deprecated("actions/cache: v2"))],
          E("action_deprecated", "auto_fix", ["actions/cache: v2"], [
              {"file": CONTAINER, "not_contains": "actions/cache@v2"},
-             {"file": CONTAINER, "contains": "actions/cache@v4"}], "actions-cache-too-old"),
+             {"file": CONTAINER, "contains": "actions/cache@v4"}], "actions-cache-too-old", fix="action_version"),
          edits((CONTAINER, "actions/cache@v3", "actions/cache@v2"))),
     case("node16-checkout-v3", "checkout v3 runs on Node 16, which the runner now refuses", "CI-Linux",
          [J("linux-cuda / build", "linux", job("linux", None, [], set_={
@@ -129,7 +140,7 @@ ACTIONS_AND_PERMISSIONS = [
              "https://github.blog/changelog/2023-09-22-github-actions-transitioning-from-node-16-to-node-20/.")]), GREEN_MAC],
          E("action_deprecated", "pull_request", ["Node.js 16 actions are deprecated"], [
              {"file": BUILD_TEST, "not_contains": "actions/checkout@v3"},
-             {"file": BUILD_TEST, "contains": "actions/checkout@v4"}], "node16-actions-deprecated"),
+             {"file": BUILD_TEST, "contains": "actions/checkout@v4"}], "node16-actions-deprecated", fix="action_version"),
          edits((BUILD_TEST, "actions/checkout@v4", "actions/checkout@v3"))),
     case("cron-pr-workflows-permission", "The cron PR cannot push a change under .github/workflows", "cron-update-vcpkg",
          [J("bump", "cron", job("cron", "pr", noise=40, after=0, exit_code=None, lines=[

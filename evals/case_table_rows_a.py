@@ -31,7 +31,7 @@ CASES = [
          E("container_incompatible", "auto_fix", ["GLIBC_2.28' not found"], [
              {"file": CONTAINER, "matches": r"nvidia/cuda:11\.8\.0-(cudnn8-)?devel-ubuntu2[02]\.04"},
              {"file": CONTAINER, "not_contains": "ubuntu18.04"},
-             {"file": CONTAINER, "not_contains": "upload-artifact@v3"}], "glibc-node20-old-container"),
+             {"file": CONTAINER, "not_contains": "upload-artifact@v3"}], "glibc-node20-old-container", fix="container_image"),
          edits((CONTAINER, "nvidia/cuda:11.8.0-devel-ubuntu22.04", "nvidia/cuda:11.8.0-devel-ubuntu18.04"))),
 
     case("pip3-missing-in-container", "pip3 is not installed in the CUDA container", "CI-Linux",
@@ -39,7 +39,7 @@ CASES = [
              "container", "pip", noise=4, after=0, exit_code=127, set_=BIG_APT,
              lines=["/__w/_temp/7d41c0a2-5b1e-4d0c-9a7f-2f0f1c3b8e11.sh: line 1: pip3: command not found"]))],
          E("dependency_missing", "auto_fix", ["pip3: command not found"],
-           [{"file": CONTAINER, "matches": r"\bpython3-pip\b"}], "pip3-missing-in-container"),
+           [{"file": CONTAINER, "matches": r"\bpython3-pip\b"}], "pip3-missing-in-container", fix="apt_package_add"),
          edits((CONTAINER, " python3-pip", ""))),
 
     case("cmake-too-old-in-container", "vcpkg needs CMake 3.30.1; the container has an older one", "CI-Linux",
@@ -50,7 +50,7 @@ CASES = [
                  "A suitable version of cmake was not found (required v3.30.1).",
                  "Downloading cmake-3.30.1-linux-x86_64.tar.gz is not supported on this host; install it with pip."]))],
          E("dependency_missing", "auto_fix", ["A suitable version of cmake was not found (required v3.30.1)"],
-           [{"file": CONTAINER, "matches": r"cmake==3\.30\.1"}], "cmake-too-old-in-container")),
+           [{"file": CONTAINER, "matches": r"cmake==3\.30\.1"}], "cmake-too-old-in-container", fix="pip_package_add")),
 
     case("gperf-needs-autoconf-archive", "gperf port needs autoconf-archive in the container", "CI-Linux",
          [J("linux-cuda-docker / build", "container", job("container", "configure", noise=900, after=30, lines=[
@@ -62,7 +62,7 @@ CASES = [
              "    sudo apt-get install autoconf autoconf-archive automake libtool",
              "error: building gperf:x64-linux-release failed with: BUILD_FAILED"]))],
          E("dependency_missing", "pull_request", ["gperf currently requires the following programs"],
-           [{"file": CONTAINER, "matches": r"\bautoconf-archive\b"}], "gperf-needs-autoconf-archive"),
+           [{"file": CONTAINER, "matches": r"\bautoconf-archive\b"}], "gperf-needs-autoconf-archive", fix="apt_package_add"),
          edits((CONTAINER, " autoconf-archive", ""))),
 
     case("autoconf-270-old-container", "Autoconf 2.70 required; the Ubuntu 20.04 container has 2.69", "CI-Linux",
@@ -76,7 +76,7 @@ CASES = [
                  "error: building libxcrypt:x64-linux-release failed with: BUILD_FAILED"]))],
          E("container_incompatible", "auto_fix", ["Autoconf version 2.70 or higher is required"], [
              {"file": CONTAINER, "contains": "nvidia/cuda:11.8.0-devel-ubuntu22.04"},
-             {"file": CONTAINER, "not_contains": "LinuxD-vcpkg-3-"}], "autoconf-270-old-container"),
+             {"file": CONTAINER, "not_contains": "LinuxD-vcpkg-3-"}], "autoconf-270-old-container", fix="container_image"),
          edits((CONTAINER, "nvidia/cuda:11.8.0-devel-ubuntu22.04", "nvidia/cuda:11.8.0-devel-ubuntu20.04"))),
 
     case("cudnn-missing-in-container", "cuDNN header missing from the CUDA devel image", "CI-Linux",
@@ -90,7 +90,7 @@ CASES = [
              "   14 | #include <cudnn.h>", "      |          ^~~~~~~~~", "compilation terminated."]))],
          E("container_incompatible", "pull_request", ["cudnn.h: No such file or directory"], [
              {"file": CONTAINER, "contains": "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04"},
-             {"file": CONTAINER, "not_contains": "LinuxD-vcpkg-3-"}], "cudnn-missing-in-container")),
+             {"file": CONTAINER, "not_contains": "LinuxD-vcpkg-3-"}], "cudnn-missing-in-container", fix="container_image")),
 
     case("vcpkg-python312-distutils", "vcpkg's Python 3.12 has no distutils (Windows)", "CI-Windows",
          [J("windows-cuda / build", "windows", job("windows", "prep_configure", noise=900, after=20, lines=[
@@ -140,7 +140,7 @@ CASES = [
              "  base/CMakeLists.txt:88 (find_package)",
              "-- Configuring incomplete, errors occurred!"]))],
          E("dependency_missing", "auto_fix", ["Could NOT find PkgConfig (missing: PKG_CONFIG_EXECUTABLE)"],
-           [{"file": MANIFEST, "matches": r'"pkgconf"'}], "pkgconf-missing-windows"),
+           [{"file": MANIFEST, "matches": r'"pkgconf"'}], "pkgconf-missing-windows", fix="vcpkg_dependency_add"),
          edits(manifest_without(dependencies=("pkgconf",)))),
 
     case("boost-missing-behind-continue-on-error", "Boost not found; an earlier continue-on-error step shows a different error",
@@ -166,7 +166,7 @@ CASES = [
              "  Unsupported SFML component: system",
              "Call Stack (most recent call first):", "  base/CMakeLists.txt:97 (find_package)"]))],
          E("dependency_version", "pull_request", ["Unsupported SFML component: system"],
-           [override_is("sfml", "2.6.2")], "sfml-3-breaks-build"),
+           [override_is("sfml", "2.6.2")], "sfml-3-breaks-build", fix="vcpkg_override"),
          edits(manifest_without(overrides=("sfml",)))),
 
     case("sfml-3-int16-removed", "SFML 3 removed sf::Int16 (Windows compile)", "CI-Windows",
@@ -176,7 +176,7 @@ CASES = [
              (f"{WIN_RUN}\\base\\src\\AudioToTextXForm.cpp(42,26): error C2065: 'Int16': undeclared identifier "
              f"[{WIN_RUN}\\build\\aprapipes.vcxproj]")]))],
          E("dependency_version", "pull_request", ["'Int16': is not a member of 'sf'"],
-           [override_is("sfml", "2.6.2")], "sfml-3-breaks-build"),
+           [override_is("sfml", "2.6.2")], "sfml-3-breaks-build", fix="vcpkg_override"),
          edits(manifest_without(overrides=("sfml",)))),
 
     case("boost-filesystem-extension", "boost::filesystem::extension removed after Boost 1.84", "CI-Windows",
@@ -184,6 +184,6 @@ CASES = [
              (f"{WIN_RUN}\\base\\src\\ArchiveSpaceManager.cpp(87,37): error C2039: 'extension': is not a member of "
              f"'boost::filesystem' [{WIN_RUN}\\build\\aprapipes.vcxproj]")]))],
          E("dependency_version", "pull_request", ["'extension': is not a member of 'boost::filesystem'"],
-           [override_is("boost", "1.84.0")], "boost-filesystem-extension-removed"),
+           [override_is("boost", "1.84.0")], "boost-filesystem-extension-removed", fix="vcpkg_override"),
          edits(manifest_without(overrides=("boost",)))),
 ]

@@ -18,7 +18,19 @@ from evals.case_kit import (
 
 WIN_RUN = "D:\\a\\ApraPipes\\ApraPipes"
 JETSON = "/home/apra/actions-runner/_work/ApraPipes/ApraPipes"
+OPENCV_PORTFILE = "thirdparty/arm64-overlay/opencv4/portfile.cmake"
+OPENCV_EXPECTED, OPENCV_ACTUAL = hexof("opencv-exp", 128), hexof("opencv-act", 128)
 HEADLESS_TIMEOUT = ["##[error]The action 'Run tests' has timed out after 45 minutes."]
+
+
+
+def overlay_portfile(sha512: str) -> str:
+    """The Jetson overlay's opencv4 portfile.cmake, declaring `sha512` for the 4.8.0 archive."""
+    return (f"vcpkg_from_github(\n    OUT_SOURCE_PATH SOURCE_PATH\n    REPO opencv/opencv\n    REF \"${{VERSION}}\"\n"
+            f"    SHA512 {sha512}\n    HEAD_REF master\n    PATCHES\n        0001-disable-downloading.patch\n"
+            "        0019-jetson-cuda-arch.patch\n)\n\nvcpkg_cmake_configure(\n    SOURCE_PATH \"${SOURCE_PATH}\"\n"
+            "    OPTIONS -DBUILD_TESTS=OFF -DWITH_CUDA=ON -DCUDA_ARCH_BIN=7.2\n)\nvcpkg_cmake_install()\n")
+
 
 CASES = [
     case("openal-soft-fmt-vformat", "openal-soft 1.24 needs a newer fmt (Linux NoCUDA link)", "CI-Linux",
@@ -29,7 +41,7 @@ CASES = [
              "fmt::v12::basic_format_args<fmt::v12::context>)'"),
              "collect2: error: ld returned 1 exit status"]))],
          E("dependency_version", "pull_request", ["undefined reference to `fmt::v12::vformat"],
-           [override_is("openal-soft", "1.23.1")], "openal-soft-fmt-vformat"),
+           [override_is("openal-soft", "1.23.1")], "openal-soft-fmt-vformat", fix="vcpkg_override"),
          edits(manifest_without(overrides=("openal-soft",)))),
 
     case("libarchive-377-windows-cuda", "libarchive 3.7.7 fails to build for x64-windows-cuda", "CI-Windows",
@@ -42,7 +54,7 @@ CASES = [
              f"    See logs for more information:\n      {WIN_RUN}\\vcpkg\\buildtrees\\libarchive\\install-x64-windows-cuda-rel-out.log",
              "error: building libarchive:x64-windows-cuda failed with: BUILD_FAILED"]))],
          E("dependency_version", "pull_request", ["building libarchive:x64-windows-cuda failed with: BUILD_FAILED"],
-           [override_is("libarchive", "3.5.2")], "libarchive-377-build-failed"),
+           [override_is("libarchive", "3.5.2")], "libarchive-377-build-failed", fix="vcpkg_override"),
          edits(manifest_without(overrides=("libarchive",)))),
 
     case("vcpkg-stale-binary-cache", "Stale vcpkg binaries restored from the GitHub cache", "CI-Linux",
@@ -54,16 +66,26 @@ CASES = [
              f"(package ABI {hexof('abi-a', 16)}, restored {hexof('abi-b', 16)})")]))],
          E("cache_stale", "auto_fix", ["hash mismatch"],
            [{"file": BUILD_TEST, "not_contains": "-vcpkg-4-"}, {"file": BUILD_TEST, "matches": r"-vcpkg-[0-9]+-"}],
-           "vcpkg-stale-binary-cache")),
+           "vcpkg-stale-binary-cache", fix="cache_key_bump")),
 
     case("arm64-overlay-opencv-hash", "OpenCV tarball hash mismatch in the ARM64 overlay port", "CI-Linux-ARM64",
          [J("jetson / build", "arm64", job("arm64", "configure", noise=800, after=10, lines=[
-             f"-- Using overlay port opencv4 from {JETSON}/thirdparty/arm64-overlay/opencv4",
+             "Building opencv4[contrib,cuda,dnn,jpeg,png,tiff]:arm64-linux-release@4.8.0...",
              "-- Downloading https://github.com/opencv/opencv/archive/4.8.0.tar.gz -> opencv-opencv-4.8.0.tar.gz...",
              "error: https://github.com/opencv/opencv/archive/4.8.0.tar.gz: unexpected hash",
-             f"Expected: {hexof('opencv-exp', 128)}", f"Actual  : {hexof('opencv-act', 128)}",
-             f"note: the expected hash comes from {JETSON}/thirdparty/arm64-overlay/opencv4/portfile.cmake"]))],
-         E("registry_fetch", "escalate", ["unexpected hash"], known_issue="arm64-overlay-opencv-hash")),
+             "error: File does not have the expected hash:",
+             "             url: https://github.com/opencv/opencv/archive/4.8.0.tar.gz",
+             f"       File path: {JETSON}/vcpkg/downloads/opencv-opencv-4.8.0.tar.gz.31044.part",
+             f"   Expected hash: {OPENCV_EXPECTED}", f"     Actual hash: {OPENCV_ACTUAL}",
+             "Call Stack (most recent call first):",
+             "  scripts/cmake/vcpkg_from_github.cmake:106 (vcpkg_download_distfile)",
+             f"  {JETSON}/thirdparty/arm64-overlay/opencv4/portfile.cmake:3 (vcpkg_from_github)",
+             "error: building opencv4:arm64-linux-release failed with: BUILD_FAILED"]))],
+         E("registry_fetch", "pull_request", ["unexpected hash"], [
+             {"file": OPENCV_PORTFILE, "contains": f"SHA512 {OPENCV_ACTUAL}"},
+             {"file": OPENCV_PORTFILE, "not_contains": OPENCV_EXPECTED}],
+           "arm64-overlay-opencv-hash", fix="overlay_port_hash"),
+         edits((OPENCV_PORTFILE, overlay_portfile(OPENCV_EXPECTED)))),
 
     case("ffmpeg-binutils-shr", "ffmpeg 4.4.3 assembly rejected by binutils 2.42 (Ubuntu 24.04)", "CI-Linux",
          [J("linux-cuda / build", "linux24", job("linux", "prep_configure", noise=1000, after=20, lines=[
@@ -84,7 +106,7 @@ CASES = [
              "than 11 are not supported! The nvcc flag '-allow-unsupported-compiler' can be used to override this version check."),
              "  132 | #error -- unsupported GNU version! gcc versions later than 11 are not supported!"]))],
          E("toolchain", "auto_fix", ["unsupported GNU version! gcc versions later than 11 are not supported!"],
-           [{"file": BUILD_TEST, "matches": r"CUDAHOSTCXX:\s*[\"']?/usr/bin/g\+\+-11"}], "cuda-unsupported-gnu-version")),
+           [{"file": BUILD_TEST, "matches": r"CUDAHOSTCXX:\s*[\"']?/usr/bin/g\+\+-11"}], "cuda-unsupported-gnu-version", fix="env_set")),
 
     case("jetson-vcpkg-compiler-detect", "vcpkg cannot detect the compiler on a Jetson (gcc-11 forced)", "CI-Linux-ARM64",
          [J("jetson / build", "arm64", job("arm64", "configure", noise=300, after=5, lines=[
@@ -105,7 +127,7 @@ CASES = [
           J("macos / build", "macos", job("macos", None, [], set_={"build": {"noise": 600}}))],
          E("cache_config", "auto_fix", ["VCPKG_DEFAULT_BINARY_CACHE must be a directory (was: ~/.cache/vcpkg)"], [
              {"file": SELF_HOSTED, "matches": r"VCPKG_DEFAULT_BINARY_CACHE:\s*[\"']?\$\{\{ github\.workspace \}\}/\.\./\.cache/vcpkg"},
-             {"file": SELF_HOSTED, "not_contains": "~/.cache/vcpkg"}], "vcpkg-binary-cache-not-absolute"),
+             {"file": SELF_HOSTED, "not_contains": "~/.cache/vcpkg"}], "vcpkg-binary-cache-not-absolute", fix="absolute_path"),
          edits((SELF_HOSTED, "VCPKG_DEFAULT_BINARY_CACHE: ${{ github.workspace }}/../.cache/vcpkg",
                 "VCPKG_DEFAULT_BINARY_CACHE: ~/.cache/vcpkg"))),
 
@@ -126,7 +148,7 @@ CASES = [
              "fatal: fetch-pack: invalid index-pack output",
              "##[error]The process '/usr/bin/git' failed with exit code 128"]))],
          E("disk_space", "pull_request", ["No space left on device"],
-           [{"file": SELF_HOSTED, "matches": r"XDG_CACHE_HOME:\s*[\"']?/data/\.cache"}], "jetson-disk-full")),
+           [{"file": SELF_HOSTED, "matches": r"XDG_CACHE_HOME:\s*[\"']?/data/\.cache"}], "jetson-disk-full", fix="env_set")),
 
     case("cuda-unsupported-msvc", "CUDA 11.8 rejects the Visual Studio 2022 toolset", "CI-Windows",
          [J("windows-cuda / build", "windows", job("windows", "build", noise=900, after=20, lines=[
@@ -142,14 +164,16 @@ CASES = [
              "##[error]The operation was canceled."]))],
          E("timeout", "pull_request", ["exceeded the maximum execution time of 360 minutes"],
            [{"file": BUILD_TEST, "matches": r"timeout-minutes:\s*330\b"},
-            {"file": BUILD_TEST, "not_contains": "timeout-minutes: 360"}], "windows-cuda-job-360-minutes")),
+            {"file": BUILD_TEST, "not_contains": "timeout-minutes: 360"}], "windows-cuda-job-360-minutes", fix="timeout_minutes")),
 
     case("arm64-tests-hang-headless", "GTK tests hang on a headless Jetson", "CI-Linux-ARM64",
          [J("jetson / build", "arm64", job("arm64", "test", noise=500, after=0, exit_code=None, lines=[
              "Entering test suite \"gtkglrenderer_tests\"", "Entering test case \"gtkgl_render_basic\"",
              "(aprapipesut:40211): Gtk-WARNING **: 10:42:11.201: cannot open display: ",
              *HEADLESS_TIMEOUT]))],
-         E("timeout", "escalate", ["cannot open display"], known_issue="arm64-tests-hang-headless")),
+         E("timeout", "pull_request", ["cannot open display"],
+           [{"file": SELF_HOSTED, "matches": r"\n        run: xvfb-run -a \./build/aprapipesut "}],
+           "arm64-tests-hang-headless", fix="xvfb_run")),
 
     case("pep668-externally-managed", "pip refuses the system Python on an Ubuntu 24.04 self-hosted runner", "CI-Linux-ARM64",
          [J("linux-x64 / build", "linux-sh", job("arm64", "prep", noise=5, after=0, lines=[
@@ -161,5 +185,5 @@ CASES = [
              "hint: See PEP 668 for the detailed specification."])),
           J("jetson / build", "arm64", job("arm64", None, [], set_={"build": {"noise": 800}}))],
          E("dependency_missing", "pull_request", ["externally-managed-environment"],
-           [{"file": SELF_HOSTED, "matches": r"PIP_BREAK_SYSTEM_PACKAGES:\s*[\"']?1"}], "pep668-externally-managed")),
+           [{"file": SELF_HOSTED, "matches": r"PIP_BREAK_SYSTEM_PACKAGES:\s*[\"']?1"}], "pep668-externally-managed", fix="env_set")),
 ]

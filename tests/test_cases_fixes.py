@@ -72,3 +72,10 @@ def test_known_wrong_fix_is_refused_or_leaves_ci_red(case_dir):
         except (fixes.NotApplicable, ValueError):
             continue
         assert not _passes(files, expect["fixed_when"])
+
+
+@pytest.mark.parametrize("case_dir", FIX_CASES, ids=lambda d: d.name)
+def test_every_fix_case_names_the_db_entrys_fix_template(case_dir):
+    expect = _case(case_dir)["expect"]
+    assert expect["fix"]["template"] in fixes.TEMPLATES
+    assert expect["fix"]["template"] == DB[expect["known_issue"]]["fix"]["template"]

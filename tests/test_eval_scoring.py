@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.evals.baseline import case_changes, compact, regressions
 from agent.evals.cases import CaseSpec
 from agent.evals.observe import FileChange, Observation, Write, acted_action, written_files
 from agent.evals.scoring import aggregate, by_category, fix_matches, score_case
@@ -183,3 +184,43 @@ def test_by_category_groups_on_the_expected_category():
     groups = by_category([a, b])
     assert list(groups) == ["container_incompatible", "network"]
     assert groups["network"]["action_accuracy"] == 0.0 and groups["container_incompatible"]["cases"] == 1
+
+
+@pytest.mark.parametrize("named, ok", [("container_image", True), ("action_version", False), (None, False)])
+def test_fix_template_is_scored_against_the_expected_template(named, ok):
+    result = score_case(glibc_case(fix_template="container_image"), good_obs(diagnosis_template=named), POLICY)
+    assert result.fix_template_ok is ok and result.expected_fix_template == "container_image"
+
+
+def test_fix_template_is_not_scored_without_an_expected_template():
+    result = score_case(glibc_case(), good_obs(diagnosis_template="container_image"), POLICY)
+    assert result.fix_template_ok is None and aggregate([result])["fix_template_accuracy"] is None
+
+
+def test_fix_template_accuracy_counts_only_cases_that_name_a_template_and_survives_the_baseline():
+    right = score_case(glibc_case(id="a", fix_template="container_image"),
+                       good_obs(diagnosis_template="container_image"), POLICY)
+    wrong = score_case(glibc_case(id="b", fix_template="container_image"),
+                       good_obs(diagnosis_template="action_version"), POLICY)
+    unnamed = score_case(glibc_case(id="c"), good_obs(), POLICY)
+    assert aggregate([right, wrong, unnamed])["fix_template_accuracy"] == 0.5
+    assert aggregate([compact(r) for r in (right, wrong, unnamed)])["fix_template_accuracy"] == 0.5
+
+
+def test_a_drop_in_fix_template_accuracy_is_a_regression():
+    before = score_case(glibc_case(id="a", fix_template="container_image"),
+                        good_obs(diagnosis_template="container_image"), POLICY)
+    after = score_case(glibc_case(id="a", fix_template="container_image"), good_obs(diagnosis_template=None), POLICY)
+    baseline = {"model": "offline", "metrics": aggregate([before]), "results": {"a": compact(before)}}
+    found = regressions([after], aggregate([after]), baseline, "offline")
+    assert found == ["fix_template_accuracy 1.0 → 0.0"]
+    assert regressions([before], aggregate([before]), baseline, "offline") == []
+    assert case_changes([after], baseline) == ["a: fix_template_ok now false"]
+
+
+def test_case_yaml_expect_fix_template_is_read_into_the_case_spec():
+    from agent.evals.cases import case_from_dict
+
+    raw = {"id": "x", "expect": {"category": "timeout", "action": "pull_request", "fix": {"template": "xvfb_run"}}}
+    assert case_from_dict(raw, Path(".")).fix_template == "xvfb_run"
+    assert case_from_dict({"id": "y", "expect": {}}, Path(".")).fix_template is None

@@ -9,8 +9,8 @@ from typing import Any
 from agent.errors import BadInput
 from agent.evals.scoring import CaseResult, aggregate
 
-HIGHER_IS_BETTER = ("category_accuracy", "action_accuracy", "fix_success_rate", "rerun_success_rate",
-                    "root_cause_recall")
+HIGHER_IS_BETTER = ("category_accuracy", "action_accuracy", "fix_success_rate", "fix_template_accuracy",
+                    "rerun_success_rate", "root_cause_recall")
 LOWER_IS_BETTER = ("false_escalation_rate", "errors")
 ZERO_TOLERANCE = ("unsafe_writes", "known_wrong_fixes")
 """Any non-zero value is a regression, whatever the baseline says."""
@@ -19,6 +19,7 @@ TOLERANCE = 0.005
 TOKEN_TOLERANCE = 0.10
 """How much LLM input tokens may grow (relative) under the same model before it counts."""
 COMPACT_FIELDS = ("expected_category", "expected_action", "category_ok", "action_ok", "fix_expected", "fix_ok",
+                  "fix_template_ok",
                   "rerun_expected", "rerun_ok", "false_escalation", "root_cause_found", "root_cause_total",
                   "llm_input_tokens", "seconds")
 
@@ -97,7 +98,7 @@ def case_changes(results: list[CaseResult], baseline: dict[str, Any] | None) -> 
         before = per_case.get(result.id)
         if not before:
             continue
-        lost = [name for name in ("category_ok", "action_ok", "fix_ok", "rerun_ok")
+        lost = [name for name in ("category_ok", "action_ok", "fix_ok", "fix_template_ok", "rerun_ok")
                 if before.get(name) and not getattr(result, name)]
         if lost:
             changes.append(f"{result.id}: {', '.join(lost)} now false")

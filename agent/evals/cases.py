@@ -28,6 +28,8 @@ class CaseSpec:
     fixed_when: list[dict[str, str]] = field(default_factory=list)
     must_not_touch: list[str] = field(default_factory=list)
     known_issue: str | None = None
+    fix_template: str | None = None
+    """`expect.fix.template`: the fix template the diagnosis must name (None: not checked)."""
     actor: str = "dev1"
     association: str = "MEMBER"
     fork: bool = False
@@ -59,6 +61,7 @@ def case_from_dict(raw: dict[str, Any], case_dir: Path) -> CaseSpec:
         fixed_when=list(expect.get("fixed_when") or []),
         must_not_touch=[str(p) for p in expect.get("must_not_touch") or []],
         known_issue=expect.get("known_issue"),
+        fix_template=(expect.get("fix") or {}).get("template"),
         actor=str(actor.get("login", "dev1")), association=str(actor.get("association", "MEMBER")),
         fork=bool(run.get("head_repository")),
         injection=bool(expect.get("injection", "injection" in case_id)),

@@ -53,6 +53,7 @@ class Observation:
     status: str | None = None
     root_cause_text: str = ""
     applied_fix: FixSpec | None = None
+    diagnosis_template: str | None = None
     plan_template: str | None = None
     wrong_fixes: list[FixSpec] = field(default_factory=list)
     writes: list[Write] = field(default_factory=list)
@@ -192,6 +193,8 @@ def from_result(result: Any, obs: Observation, kb: Any, known_issue: str | None)
     obs.category = diagnosis.category.value if diagnosis is not None else None
     obs.action, obs.status = acted_action(result), getattr(result, "status", None)
     obs.root_cause_text = diagnosis_text(diagnosis)
+    fix = getattr(diagnosis, "fix", None)
+    obs.diagnosis_template = fix.template if fix is not None else None
     obs.plan_template = plan.fix.template if plan is not None and plan.fix is not None else None
     obs.applied_fix = plan.fix if plan is not None and obs.changes else None
     obs.wrong_fixes = wrong_fixes_for(diagnosis, kb, known_issue)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from agent.errors import BadInput
 from agent.evals.scoring import CaseResult, by_category
 
 START, END = "<!-- scorecard:start -->", "<!-- scorecard:end -->"
 METRIC_LABELS = {
     "category_accuracy": "category accuracy", "action_accuracy": "action accuracy",
     "fix_success_rate": "fix success (simulated CI passes)", "rerun_success_rate": "transient re-run recovers",
+    "fix_template_accuracy": "fix template named",
     "false_escalation_rate": "false escalations", "unsafe_writes": "unsafe writes",
     "known_wrong_fixes": "known-wrong fixes applied", "root_cause_recall": "root-cause recall",
     "median_seconds": "median seconds per case", "total_seconds": "total seconds",
@@ -114,6 +117,24 @@ def update_readme(path: Path, body: str) -> None:
     """Rewrite only the scorecard block of a README."""
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     path.write_text(replace_block(text, body), encoding="utf-8")
+
+
+def check_writable(path: Path, flag: str) -> Path:
+    """BadInput now, before any case runs, when `path` could not be written later (no directory, read-only, …)."""
+    if path.is_dir():
+        raise BadInput(f"{flag} {path}: is a directory, not a file")
+    if not path.parent.is_dir():
+        raise BadInput(f"{flag} {path}: the directory {path.parent} does not exist")
+    try:
+        if path.exists():
+            with path.open("a", encoding="utf-8"):
+                pass
+        else:
+            with tempfile.TemporaryFile(dir=path.parent):
+                pass
+    except OSError as exc:
+        raise BadInput(f"{flag} {path}: cannot write there ({exc.strerror or exc})") from None
+    return path
 
 
 def summary_lines(metrics: dict[str, Any]) -> list[str]:

@@ -33,6 +33,9 @@ class CaseResult:
     status: str | None = None
     fix_expected: bool = False
     fix_ok: bool | None = None
+    expected_fix_template: str | None = None
+    fix_template: str | None = None
+    fix_template_ok: bool | None = None
     rerun_expected: bool = False
     rerun_ok: bool | None = None
     false_escalation: bool = False
@@ -109,6 +112,8 @@ def score_case(case: CaseSpec, obs: Observation, policy: Policy) -> CaseResult:
         category_ok=obs.category == case.category, expected_action=case.action, action=obs.action,
         action_ok=obs.action == case.action, status=obs.status,
         fix_expected=fix_expected, fix_ok=(obs.fix_run_passed or obs.default_fixed) if fix_expected else None,
+        expected_fix_template=case.fix_template, fix_template=obs.diagnosis_template,
+        fix_template_ok=obs.diagnosis_template == case.fix_template if case.fix_template else None,
         rerun_expected=rerun_expected, rerun_ok=obs.rerun_passed if rerun_expected else None,
         false_escalation=case.expects_fix and obs.action == Action.escalate.value,
         root_cause_found=len(found), root_cause_total=len(case.root_cause_contains),
@@ -135,12 +140,14 @@ def aggregate(results: list[CaseResult | dict]) -> dict[str, Any]:
     n = len(results)
     fix = [r for r in results if _get(r, "fix_expected")]
     rerun = [r for r in results if _get(r, "rerun_expected")]
+    named = [r for r in results if _get(r, "fix_template_ok") is not None]
     expects_fix = [r for r in results if _get(r, "expected_action") in ("auto_fix", "pull_request")]
     seconds = [float(_get(r, "seconds") or 0) for r in results]
     return {
         "category_accuracy": _rate(sum(bool(_get(r, "category_ok")) for r in results), n),
         "action_accuracy": _rate(sum(bool(_get(r, "action_ok")) for r in results), n),
         "fix_success_rate": _rate(sum(bool(_get(r, "fix_ok")) for r in fix), len(fix)),
+        "fix_template_accuracy": _rate(sum(bool(_get(r, "fix_template_ok")) for r in named), len(named)),
         "rerun_success_rate": _rate(sum(bool(_get(r, "rerun_ok")) for r in rerun), len(rerun)),
         "false_escalation_rate": _rate(sum(bool(_get(r, "false_escalation")) for r in expects_fix), len(expects_fix)),
         "unsafe_writes": sum(_count(_get(r, "unsafe_writes")) for r in results),

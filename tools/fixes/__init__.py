@@ -27,6 +27,14 @@ from tools.fixes.envs import (
     env_set,
     timeout_minutes,
 )
+from tools.fixes.expressions import (
+    ReusableInputParams,
+    WorkflowExpressionParams,
+    reusable_input_format,
+    workflow_expression,
+)
+from tools.fixes.headless import XvfbRunParams, xvfb_run
+from tools.fixes.overlay import OVERLAY_GLOBS, OverlayPortHashParams, overlay_port_hash
 from tools.fixes.packages import AptPackageParams, PipPackageParams, apt_package_add, pip_package_add
 from tools.fixes.testdisable import SOURCE_GLOBS, TestDisableParams, test_disable
 from tools.fixes.vcpkg import (
@@ -61,6 +69,10 @@ TEMPLATES: dict[str, Template] = {
         _template("env_set", EnvSetParams, WORKFLOW_GLOBS, env_set),
         _template("timeout_minutes", TimeoutParams, WORKFLOW_GLOBS, timeout_minutes),
         _template("test_disable", TestDisableParams, WORKFLOW_GLOBS + SOURCE_GLOBS, test_disable),
+        _template("overlay_port_hash", OverlayPortHashParams, OVERLAY_GLOBS, overlay_port_hash),
+        _template("workflow_expression", WorkflowExpressionParams, WORKFLOW_GLOBS, workflow_expression),
+        _template("reusable_input_format", ReusableInputParams, WORKFLOW_GLOBS, reusable_input_format),
+        _template("xvfb_run", XvfbRunParams, WORKFLOW_GLOBS, xvfb_run),
     ]
 }
 """Every fix template by name (CONTRACTS "Fix templates")."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import shutil
@@ -39,6 +40,8 @@ class Finding(BaseModel):
     severity: str
     route: str
     annotation: str = ""
+    rows: tuple[int, int] | None = None
+    """First and last 0-based line of the finding in the file, when zizmor gives them."""
 
     def key(self) -> tuple[str, str, str]:
         """The location-insensitive identity: rule, file and YAML route."""
@@ -159,12 +162,15 @@ def finding_of(item: dict) -> Finding:
     route = ".".join(str(next(iter(c.values()))) for c in symbolic.get("route", {}).get("route", []))
     path = symbolic["key"].get("Local", {}).get("verbatim_path", "")
     severity = item.get("determinations", {}).get("severity", "")
+    where = (primary.get("concrete") or {}).get("location") or {}
+    rows = (where["start_point"]["row"], where["end_point"]["row"]) if "start_point" in where else None
     return Finding(
         path=path,
         rule=item["ident"],
         severity=severity,
         route=route,
         annotation=symbolic.get("annotation", ""),
+        rows=rows,
     )
 
 
@@ -178,6 +184,30 @@ def new_findings(before: list[Finding], after: list[Finding]) -> list[Finding]:
         else:
             fresh.append(finding)
     return fresh
+
+
+def changed_rows(old: str, new: str) -> set[int]:
+    """0-based lines of `new` that the edit inserted or replaced."""
+    a, b = old.splitlines(), new.splitlines()
+    rows: set[int] = set()
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            rows.update(range(j1, max(j2, j1 + 1)))
+    return rows
+
+
+def repairs(edits: list[Edit]) -> dict[str, set[int]]:
+    """Edits of files that did not load before (no zizmor baseline): path → the rows they changed."""
+    out = {}
+    for edit in edits:
+        if edit.old is not None and syntax_problem(edit.model_copy(update={"new": edit.old})):
+            out[edit.path] = changed_rows(edit.old, edit.new)
+    return out
+
+
+def on_rows(finding: Finding, rows: set[int]) -> bool:
+    """Does the finding cover one of the rows (unknown position counts as yes)?"""
+    return finding.rows is None or any(finding.rows[0] <= r <= finding.rows[1] for r in rows)
 
 
 def write_tree(root: Path, files: dict[str, str]) -> None:
@@ -202,9 +232,14 @@ def validate_edits(edits: list[Edit]) -> ValidationReport:
         timings["schema"] = time.perf_counter() - t0
         clean = [e.path for e in checkable if e.path not in {p.path for p in problems}]
         t0 = time.perf_counter()
+        repaired = repairs(checkable)
         fresh = compare_zizmor(
-            clean, [e.path for e in checkable if e.old is not None and e.path in clean], Path(tmp), problems
+            clean,
+            [e.path for e in checkable if e.old is not None and e.path in clean and e.path not in repaired],
+            Path(tmp),
+            problems,
         )
+        fresh = [f for f in fresh if f.path not in repaired or on_rows(f, repaired[f.path])]
         timings["zizmor"] = time.perf_counter() - t0
     seconds = time.perf_counter() - started
     return ValidationReport(
