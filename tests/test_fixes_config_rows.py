@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_fixes_templates import WF, line_changes, load_repo
+from fixes_kit import WF, line_changes, load_repo
 
 from agent.models import Edit
 from tools.fixes import NotApplicable, apply_template

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from fixes_kit import OWNERSHIP, WF, load_repo
 from pydantic import ValidationError
 
 from tools.fixes import NotApplicable, apply_template
-
-FIXTURES = Path(__file__).parent / "fixtures" / "aprapipes"
-WF = ".github/workflows/"
-OWNERSHIP = {"owner": "@dev1", "expires": "2026-06-30", "issue": "#412"}
-
-
-def load_repo() -> dict[str, str]:
-    """The fixture repository as {repo-relative path: text}."""
-    return {
-        p.relative_to(FIXTURES).as_posix(): p.read_text(encoding="utf-8")
-        for p in FIXTURES.rglob("*")
-        if p.is_file()
-    }
 
 
 @pytest.mark.parametrize("action", ["actions/upload-artifact", "actions/download-artifact"])

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from fixes_kit import OWNERSHIP, WF, load_repo
 
 from agent.models import Edit
 from tools.fixes import apply_template
 from tools.fixes.validate import Finding, new_findings, validate_edits
 
-FIXTURES = Path(__file__).parent / "fixtures" / "aprapipes"
-WF = ".github/workflows/"
 BUILD = WF + "build-test.yml"
-OWNERSHIP = {"owner": "@dev1", "expires": "2026-06-30", "issue": "#412"}
-
-
-def load_repo() -> dict[str, str]:
-    """The fixture repository as {repo-relative path: text}."""
-    return {
-        p.relative_to(FIXTURES).as_posix(): p.read_text(encoding="utf-8")
-        for p in FIXTURES.rglob("*")
-        if p.is_file()
-    }
 
 
 def edited(path: str, old: str, new: str) -> Edit:
