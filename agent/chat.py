@@ -1,8 +1,8 @@
 """`agent chat`: an engineer's terminal session on one failed run.
 
 It opens with the diagnosis. Commands work with or without a model: `diagnosis`, `log [job] [step]
-[--grep X]`, `search QUERY`, `fix`, `help`, `quit`. With a model, any other line is a question: the
-model answers using the read tools, and whatever it stages is shown as a plan with its diff and the
+[--head] [--lines N] [--grep X]` (the end of the failed step by default, where the cause usually
+is), `search QUERY`, `fix`, `help`, `quit`. With a model, any other line is a question: the model answers using the read tools, and whatever it stages is shown as a plan with its diff and the
 gate's decision, carried out only after an explicit "yes". Input is read line by line (stdin, a
 pipe or a test), so EOF ends the session cleanly.
 """
@@ -25,22 +25,29 @@ from agent.llm.handoff import (
 )
 from agent.llm.limits import Limits
 from agent.llm.loop import ToolLoop
+from agent.logs.model import Step
 from agent.models import Diagnosis, Plan
 from agent.planner import build_plan
 from agent.policy import summary
 from tools.base import PlanDraft, ToolContext
+from tools.read_log import LINE_CHARS, chosen_steps
+from tools.read_log import Input as LogInput
 from tools.registry import Registry, ToolCallError
-from tools.runcache import policy_of
+from tools.runcache import policy_of, run_log
 
 HELP = """commands:
   diagnosis                      the diagnosis again
-  log [JOB] [STEP] [--grep RE]   log lines (default: the failed step); JOB/STEP match parts of names
+  log [JOB] [STEP] [--head] [--lines N] [--grep RE]
+                                 the end of the failed step (where the cause usually is); --head: its
+                                 start; JOB/STEP match parts of names; --grep: matching lines
   search QUERY                   search the troubleshooting guides
   fix                            the template plan, its diff and the gate's decision (asks yes/no)
   help                           this text
   quit                           end the session (so does end of input)"""
 QUESTION_HINT = "questions need a model (set ANTHROPIC_API_KEY); type help for the commands"
 PROMPT = "agent> "
+LOG_LINES = 120
+"""Lines `log` shows per step unless --lines says otherwise."""
 
 
 def render_diagnosis(d: Diagnosis) -> str:
@@ -53,6 +60,38 @@ def render_diagnosis(d: Diagnosis) -> str:
              f"  failed steps:    {steps}", f"  signature:       {d.signature}", "  root cause:"]
     lines += [f"    | {line[:300]}" for line in d.root_cause_lines[:12]] or ["    (no error lines found)"]
     return clean("\n".join(lines))
+
+
+def render_step(step: Step, count: int, head: bool) -> str:
+    """The first or last `count` lines of a step, headed by which lines they are of how many."""
+    total = len(step.lines)
+    first = 1 if head else max(1, total - count + 1)
+    last = min(total, first + count - 1)
+    hint = ""
+    if head and last < total:
+        hint = " (the start; `log` alone shows the end)"
+    elif first > 1:
+        hint = " (the end; `log --head` shows the start)"
+    rows = [f"{number:>6}: {line.text[:LINE_CHARS]}" for number, line in enumerate(step.lines, start=1)
+            if first <= number <= last]
+    return "\n".join([f"== {step.job} / {step.number} {step.name}: lines {first}–{last} of {total}{hint}", *rows])
+
+
+def log_options(words: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """(job/step names, {grep, head, lines}) from the words after `log`; a count that is not a number is ignored."""
+    names, options, pending = [], {"grep": None, "head": False, "lines": LOG_LINES}, None
+    for word in words:
+        if pending == "grep":
+            options["grep"], pending = word, None
+        elif pending == "lines":
+            options["lines"], pending = int(word) if word.isdigit() and int(word) > 0 else LOG_LINES, None
+        elif word in ("--grep", "--lines", "-n"):
+            pending = "lines" if word != "--grep" else "grep"
+        elif word == "--head":
+            options["head"] = True
+        else:
+            names.append(word)
+    return names, options
 
 
 def render_plan(plan: Plan, decision: Any) -> str:
@@ -129,16 +168,25 @@ class ChatSession:
             return None
 
     def show_log(self, words: list[str]) -> None:
-        grep, names = None, []
-        for index, word in enumerate(words):
-            if word == "--grep" and index + 1 < len(words):
-                grep = words[index + 1]
-            elif index == 0 or words[index - 1] != "--grep":
-                names.append(word)
-        arguments = {"job": names[0] if names else None, "step": names[1] if len(names) > 1 else None, "grep": grep}
-        output = self.run_tool("read_log", {key: value for key, value in arguments.items() if value})
-        if output is not None:
-            self.say(clean(output))
+        """The chosen steps' ends (or starts, with --head); with --grep, matching lines via read_log."""
+        names, options = log_options(words)
+        job, step = (names + [None, None])[:2]
+        if options["grep"]:
+            arguments = {"job": job, "step": step, "grep": options["grep"]}
+            output = self.run_tool("read_log", {key: value for key, value in arguments.items() if value})
+            if output is not None:
+                self.say(clean(output))
+            return
+        try:
+            steps = chosen_steps(LogInput(job=job, step=step), self.ctx)
+        except (LookupError, ValueError, OSError) as error:
+            self.say(f"error: {clean(str(error))}")
+            return
+        if not steps:
+            names_found = sorted({f"{s.job} / {s.name}" for s in run_log(self.ctx).steps})
+            self.say(clean("error: no step matches; steps are: " + "; ".join(names_found[:40])))
+            return
+        self.say(clean("\n".join(render_step(s, options["lines"], options["head"]) for s in steps)))
 
     def search(self, words: list[str]) -> None:
         if not words:

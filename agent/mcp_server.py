@@ -4,7 +4,10 @@ Read tools answer freely (redacted and fenced, as for the loop). A staging tool 
 for one run, turns it into a Plan through the same planner path as the loop, asks the gate, stores
 plan and decision, and answers with the plan id and the decision: nothing is written to GitHub.
 `execute_plan(plan_id)` asks the gate again at execution time and carries out only what it allows.
-Each tool's MCP schema is its pydantic Input plus `run_id` (and `repo`), generated, never written.
+Each tool's MCP schema is its pydantic Input plus `run_id` (and `repo`), generated, never written;
+`run_id` is optional for the tools that need no run (guides, the known-issue DB) and list_recent_runs
+takes a `workflow` instead. Expected failures (a run that does not exist, GitHub refusing, bad
+input) answer the client one line and are logged as one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -17,20 +20,31 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool as MCPTool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from pydantic import Field, create_model
+from pydantic import Field, ValidationError, create_model
 
 from agent.drafts import clean
+from agent.errors import AgentError
 from agent.llm.handoff import carry_out, decide_plan, diagnose, plan_from_draft, tool_context
 from agent.policy import Deny, summary
 from tools.base import PlanDraft, Tool, ToolContext, ToolInput, drop_titles
-from tools.registry import Registry
+from tools.registry import Registry, describe
+from tools.runcache import remember
 
 SERVER_NAME = "devops-agent"
-INSTRUCTIONS = ("Investigate failed GitHub Actions runs (read tools take a run_id). Staging tools propose a "
-                "remedy and return the policy gate's decision and a plan id; nothing is written until "
-                "execute_plan(plan_id) is called and the gate, asked again, allows it.")
+INSTRUCTIONS = ("Investigate failed GitHub Actions runs (read tools about a run take its run_id; search_guides "
+                "and lookup_known_issue need none; list_recent_runs takes a run_id or a workflow). Staging "
+                "tools propose a remedy and return the policy gate's decision and a plan id; nothing is written "
+                "until execute_plan(plan_id) is called and the gate, asked again, allows it.")
 SKIPPED = frozenset({"submit_plan"})
 """Loop-only tools: an MCP client ends nothing; each staging call is its own plan."""
+RUN_OPTIONAL = frozenset({"search_guides", "lookup_known_issue"})
+"""Tools that answer without a run (given one, lookup_known_issue reports the entry its diagnosis matched)."""
+DIAGNOSED = frozenset({"lookup_known_issue"})
+"""Run-optional tools that read the run's diagnosis when given a run."""
+WORKFLOW_OR_RUN = frozenset({"list_recent_runs"})
+"""Tools about a workflow's history: a run_id, or a workflow (file path, file name or name) instead."""
+EXPECTED = (AgentError, LookupError, ValidationError)
+"""Failures a client should read as one line: GitHub errors, unknown runs or ids, invalid values."""
 
 
 class ExecutePlanInput(ToolInput):
@@ -56,20 +70,57 @@ class AgentTools:
 
     def context(self, repo: str | None, run_id: int) -> ToolContext:
         """The run's ToolContext (its logs and files are fetched once)."""
-        name = repo or self.repo
-        if name.count("/") != 1:
-            raise ToolError("give repo as OWNER/NAME (the server was started without --repo)")
+        name = self.repo_name(repo)
         key = (name, int(run_id))
         if key not in self.contexts:
             self.contexts[key] = tool_context(self.gh, name, int(run_id), store=self.store, kb=self.kb,
                                               index=self.index, policy=self.policy)
         return self.contexts[key]
 
-    def call(self, tool: Tool, arguments: dict[str, Any]) -> str:
-        """Run one registry tool for a run: a read answers its text, a staging tool the gate's view."""
-        run_id, repo = arguments.pop("run_id"), arguments.pop("repo", None)
-        with self.lock:
+    def repo_name(self, repo: str | None) -> str:
+        """`repo`, or the server's --repo; OWNER/NAME or a ToolError."""
+        name = repo or self.repo
+        if name.count("/") != 1:
+            raise ToolError("give repo as OWNER/NAME (the server was started without --repo)")
+        return name
+
+    def bare_context(self, repo: str | None) -> ToolContext:
+        """A context on no run: the guides and the known-issue DB (and the repository, when known)."""
+        return ToolContext(repo=repo or self.repo, gh=self.gh, store=self.store, kb=self.kb, index=self.index,
+                           policy=self.policy)
+
+    def workflow_context(self, repo: str | None, workflow: str) -> ToolContext:
+        """A context standing for "now" on a workflow: its newest run's path, later than every run."""
+        name = self.repo_name(repo)
+        runs = self.gh.list_runs(name)
+        found = next((r for r in runs if workflow in (r.get("path"), r.get("name"))
+                      or str(r.get("path") or "").endswith("/" + workflow)), None)
+        if found is None:
+            raise ToolError(f"no runs of workflow {workflow!r} in {name}")
+        ctx = self.bare_context(name)
+        ctx.run_id = max(int(r["id"]) for r in runs) + 1
+        remember(ctx, "run", lambda: {"id": ctx.run_id, "path": found.get("path"), "name": found.get("name")})
+        return ctx
+
+    def context_for(self, tool: Tool, arguments: dict[str, Any]) -> ToolContext:
+        """The context a call names: its run, its workflow, or (for run-free tools) none."""
+        run_id, repo, workflow = arguments.pop("run_id", None), arguments.pop("repo", None), arguments.pop("workflow", None)
+        if run_id is not None:
             ctx = self.context(repo, run_id)
+            if tool.name in DIAGNOSED:
+                diagnose(ctx)
+            return ctx
+        if workflow:
+            return self.workflow_context(repo, workflow)
+        if tool.name in RUN_OPTIONAL:
+            return self.bare_context(repo)
+        raise ToolError(f"{tool.name} needs a run_id or workflow" if tool.name in WORKFLOW_OR_RUN
+                        else f"{tool.name} needs a run_id")
+
+    def call(self, tool: Tool, arguments: dict[str, Any]) -> str:
+        """Run one registry tool: a read answers its text, a staging tool the gate's view."""
+        with self.lock:
+            ctx = self.context_for(tool, arguments)
             if not tool.writes:
                 return self.read(tool, arguments, ctx)
             return json.dumps(self.stage(tool, arguments, ctx), indent=2)
@@ -116,19 +167,48 @@ class AgentTools:
                                "summary": summary(decision)}, indent=2)
 
 
+def one_line(error: Exception) -> str:
+    """An expected failure as the one line a client reads."""
+    if isinstance(error, ValidationError):
+        return f"invalid value: {describe(error)}"
+    text = str(error.args[0]) if isinstance(error, LookupError) and error.args else str(error)
+    return " ".join(text.split()) or type(error).__name__
+
+
+def answering(handler):
+    """`handler` with expected failures turned into a ToolError of one line (the server logs one line)."""
+    def answer(**arguments: Any) -> str:
+        try:
+            return handler(**arguments)
+        except EXPECTED as error:
+            raise ToolError(one_line(error)) from None
+    return answer
+
+
+def run_fields(name: str) -> dict[str, Any]:
+    """The extra schema fields naming the run (or workflow) a tool works on."""
+    required = name not in RUN_OPTIONAL and name not in WORKFLOW_OR_RUN
+    run_id = (int, Field(ge=1, description="The workflow run's id.")) if required else \
+        (int | None, Field(None, ge=1, description="The workflow run's id (optional for this tool)."))
+    fields = {"run_id": run_id,
+              "repo": (str | None, Field(None, description="OWNER/NAME; default: the server's --repo."))}
+    if name in WORKFLOW_OR_RUN:
+        fields["workflow"] = (str | None, Field(None, min_length=1, max_length=200, description=(
+            "Instead of run_id: the workflow's file path, file name or name, e.g. CI-Linux.yml.")))
+    return fields
+
+
 def mcp_tool(name: str, description: str, input_model: type[ToolInput], handler, per_run: bool) -> MCPTool:
     """An MCPServer tool whose schema is generated from `input_model` (plus run_id/repo when per run)."""
-    extra: dict[str, Any] = {}
-    if per_run:
-        extra = {"run_id": (int, Field(ge=1, description="The workflow run's id.")),
-                 "repo": (str | None, Field(None, description="OWNER/NAME; default: the server's --repo."))}
+    extra = run_fields(name) if per_run else {}
     model = create_model(f"{name}_arguments", __base__=(input_model, ArgModelBase), **extra)
-    return MCPTool(fn=handler, name=name, description=description, parameters=drop_titles(model.model_json_schema()),
-                   fn_metadata=FuncMetadata(arg_model=model), is_async=False)
+    return MCPTool(fn=answering(handler), name=name, description=description,
+                   parameters=drop_titles(model.model_json_schema()), fn_metadata=FuncMetadata(arg_model=model),
+                   is_async=False)
 
 
 def build_server(tools: AgentTools) -> MCPServer:
-    """The MCP server: every registry tool (but submit_plan) per run, and execute_plan."""
+    """The MCP server: every registry tool (but submit_plan), with its run where it needs one, and execute_plan."""
     exposed = []
     for tool in tools.registry.tools():
         if tool.name in SKIPPED:

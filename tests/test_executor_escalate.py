@@ -104,7 +104,7 @@ def test_new_issue_posts_once_to_the_slack_incoming_webhook(sb, home, monkeypatc
     finally:
         server.shutdown()
     assert len(_Hook.received) == 1
-    assert "github.com/Apra-Labs/ApraPipes/issues/" in _Hook.received[0]["text"]
+    assert f"{sb.url}/Apra-Labs/ApraPipes/issues/" in _Hook.received[0]["text"]
 
 
 def test_escalation_writes_nothing_but_the_issue(sb, home):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import anyio
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from test_tools_world import REPO, TOKEN, WORKFLOW, make_world
 
 pytest_plugins = ("test_tools_world",)
@@ -37,3 +38,23 @@ def test_agent_mcp_over_stdio_lists_reads_and_stages(sandbox, tmp_path):
     answer = json.loads(staged.content[0].text)
     assert answer["decision"]["to"] == "pull_request" and answer["executed"] is False and answer["plan_id"]
     assert not [r for r in sandbox.requests if r.method in ("POST", "PUT", "PATCH", "DELETE")]
+
+
+def test_agent_mcp_over_stdio_answers_a_missing_run_in_one_line_and_logs_one_line(sandbox, tmp_path):
+    make_world(sandbox)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANTHROPIC_", "GITHUB_"))}
+    env.update({"GITHUB_TOKEN": sandbox.token, "AGENT_HOME": str(tmp_path)})
+    params = StdioServerParameters(command=AGENT, args=["mcp", "--github-url", sandbox.url, "--repo", REPO,
+                                                        "--search-mode", "bm25"], env=env)
+    errors = tmp_path / "stderr.txt"
+
+    async def main():
+        with errors.open("w", encoding="utf-8") as errlog:
+            async with Client(stdio_client(params, errlog=errlog)) as client:
+                return await client.call_tool("get_run", {"run_id": 987654})
+
+    result = anyio.run(main)
+    assert result.is_error and "not found" in result.content[0].text
+    logged = errors.read_text(encoding="utf-8")
+    assert "Traceback" not in logged
+    assert len([line for line in logged.splitlines() if "987654" in line]) == 1

@@ -81,7 +81,7 @@ def list_workflows(sb: Any, req: Request) -> Response:
     repo = repo_of(sb, req)
     items = [{"id": w.id, "node_id": f"W_{w.id}", "name": w.name, "path": w.path, "state": "active",
               "url": f"{sb.url}/repos/{repo.full_name}/actions/workflows/{w.id}",
-              "html_url": f"{shapes.WEB}/{repo.full_name}/blob/{repo.default_branch}/{w.path}",
+              "html_url": f"{sb.url}/{repo.full_name}/blob/{repo.default_branch}/{w.path}",
               "created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z"}
              for w in repo.workflows.values()]
     return paged_wrapped(sb, req, "workflows", items)

@@ -25,7 +25,7 @@ from agent.sandbox.routing import (
 
 
 def check_run_json(sb: Any, repo: Any, check: Any) -> dict[str, Any]:
-    run_url = f"{shapes.WEB}/{repo.full_name}/actions/runs/{check.run_id}/job/{check.job_id}"
+    run_url = f"{sb.url}/{repo.full_name}/actions/runs/{check.run_id}/job/{check.job_id}"
     run = repo.runs.get(check.run_id)
     return {"id": check.id, "node_id": f"CR_{check.id}", "name": check.name, "head_sha": check.head_sha,
             "status": check.status, "conclusion": check.conclusion, "started_at": check.started_at,

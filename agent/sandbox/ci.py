@@ -165,7 +165,7 @@ class CI:
         state = {"success": "success", "failure": "failure"}.get(attempt.conclusion or "", "pending")
         repo.statuses.append(CommitStatus(id=self.sb.state.new_id(), sha=run.head_sha, state=state,
                                           context=run.name, description=f"{run.name} {attempt.status}",
-                                          target_url=f"{shapes.WEB}/{repo.full_name}/actions/runs/{run.id}"))
+                                          target_url=f"{self.sb.url}/{repo.full_name}/actions/runs/{run.id}"))
 
     def _notify(self, repo: Repo, run: Run, status: str) -> None:
         self.sb.notify_run(repo.full_name, run.id, status)

@@ -13,6 +13,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from agent.sandbox import web
 from agent.sandbox.dispatch import RecordedRequest, handle
 from agent.sandbox.routing import Request, Response
 
@@ -58,13 +59,14 @@ class _Quiet(BaseHTTPRequestHandler):
 
 
 class ApiHandler(_Quiet):
-    """Routes every method through `dispatch.handle`."""
+    """Routes every method through `dispatch.handle`; a browser's GET of an html_url gets a `web` page."""
 
     def _any(self) -> None:
         path, query, headers, body = self._read()
         method = "GET" if self.command == "HEAD" else self.command
         req = Request(method, path.rstrip("/") or "/", query, headers, body)
-        self._send(handle(self.server.sandbox, req))
+        sb = self.server.sandbox
+        self._send(web.serve(sb, req) if web.is_page(req) else handle(sb, req))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _any
 

@@ -1,4 +1,8 @@
-"""GitHub's JSON shapes for the sandbox's objects."""
+"""GitHub's JSON shapes for the sandbox's objects.
+
+`base` is the sandbox's root URL: API `url`s are `{base}/repos/...` (as on api.github.com) and web
+`html_url`s are `{base}/OWNER/NAME/...` (as on github.com), which the sandbox serves as small pages.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,12 @@ from typing import Any
 
 from agent.sandbox.model import Actor, Commit, Issue, Pull, Repo, Run, tree_sha
 
-WEB = "https://github.com"
-
 
 def user(base: str, login: str, association: str | None = None) -> dict[str, Any]:
     """A user object; bots get type Bot."""
     out = {"login": login, "id": zlib.crc32(login.encode("utf-8")), "node_id": f"U_{login}",
            "type": "Bot" if login.endswith("[bot]") else "User", "site_admin": False,
-           "url": f"{base}/users/{login}", "html_url": f"{WEB}/{login}",
+           "url": f"{base}/users/{login}", "html_url": f"{base}/{login}",
            "avatar_url": f"https://avatars.githubusercontent.com/{login}"}
     if association:
         out["author_association"] = association
@@ -33,8 +35,8 @@ def repo(base: str, r: Repo) -> dict[str, Any]:
     return {"id": r.id, "node_id": f"R_{r.id}", "name": r.name, "full_name": r.full_name,
             "owner": user(base, r.owner), "private": r.private, "fork": False, "archived": False,
             "disabled": False, "visibility": "private" if r.private else "public",
-            "default_branch": r.default_branch, "url": url, "html_url": f"{WEB}/{r.full_name}",
-            "clone_url": f"{WEB}/{r.full_name}.git", "git_url": f"git://github.com/{r.full_name}.git",
+            "default_branch": r.default_branch, "url": url, "html_url": f"{base}/{r.full_name}",
+            "clone_url": f"{base}/{r.full_name}.git", "git_url": f"git://github.com/{r.full_name}.git",
             "pulls_url": f"{url}/pulls{{/number}}", "issues_url": f"{url}/issues{{/number}}",
             "permissions": {"admin": True, "maintain": True, "push": True, "triage": True, "pull": True},
             "allow_merge_commit": True, "allow_squash_merge": True, "allow_rebase_merge": True,
@@ -50,7 +52,7 @@ def commit(base: str, r: Repo, c: Commit) -> dict[str, Any]:
     files = [{"filename": p, "status": _file_status(parent_tree, c.tree, p), "sha": c.tree.get(p)}
              for p in sorted(set(parent_tree) | set(c.tree)) if parent_tree.get(p) != c.tree.get(p)]
     return {"sha": c.sha, "node_id": f"C_{c.sha}", "url": f"{url}/commits/{c.sha}",
-            "html_url": f"{WEB}/{r.full_name}/commit/{c.sha}",
+            "html_url": f"{base}/{r.full_name}/commit/{c.sha}",
             "commit": {"message": c.message, "author": person, "committer": person,
                        "tree": {"sha": tree_sha(c.tree), "url": f"{url}/git/trees/{tree_sha(c.tree)}"},
                        "url": f"{url}/git/commits/{c.sha}", "comment_count": 0},
@@ -63,7 +65,7 @@ def git_commit(base: str, r: Repo, c: Commit) -> dict[str, Any]:
     url = f"{base}/repos/{r.full_name}/git"
     person = {"name": c.author, "email": f"{c.author}@users.noreply.github.com", "date": c.date}
     return {"sha": c.sha, "node_id": f"C_{c.sha}", "url": f"{url}/commits/{c.sha}",
-            "html_url": f"{WEB}/{r.full_name}/commit/{c.sha}", "message": c.message,
+            "html_url": f"{base}/{r.full_name}/commit/{c.sha}", "message": c.message,
             "author": person, "committer": person,
             "tree": {"sha": tree_sha(c.tree), "url": f"{url}/trees/{tree_sha(c.tree)}"},
             "parents": [{"sha": p, "url": f"{url}/commits/{p}"} for p in c.parents],
@@ -81,7 +83,7 @@ def content(base: str, r: Repo, path: str, blob: str, data: bytes, ref: str, wit
     url = f"{base}/repos/{r.full_name}/contents/{path}?ref={ref}"
     out = {"type": "file", "size": len(data), "name": path.rsplit("/", 1)[-1], "path": path, "sha": blob,
            "url": url, "git_url": f"{base}/repos/{r.full_name}/git/blobs/{blob}",
-           "html_url": f"{WEB}/{r.full_name}/blob/{ref}/{path}", "download_url": None, "_links": {"self": url}}
+           "html_url": f"{base}/{r.full_name}/blob/{ref}/{path}", "download_url": None, "_links": {"self": url}}
     if with_data:
         out.update(encoding="base64", content=base64.encodebytes(data).decode("ascii"))
     return out
@@ -99,7 +101,7 @@ def branch(base: str, r: Repo, name: str) -> dict[str, Any]:
     sha = r.branches[name]
     url = f"{base}/repos/{r.full_name}/branches/{name}"
     return {"name": name, "commit": commit(base, r, r.commits[sha]), "protected": False,
-            "_links": {"self": url, "html": f"{WEB}/{r.full_name}/tree/{name}"},
+            "_links": {"self": url, "html": f"{base}/{r.full_name}/tree/{name}"},
             "protection_url": f"{url}/protection"}
 
 
@@ -118,7 +120,7 @@ def issue(base: str, r: Repo, i: Issue) -> dict[str, Any]:
            "assignee": user(base, i.assignees[0]) if i.assignees else None,
            "comments": len(i.comments), "url": url, "repository_url": f"{base}/repos/{r.full_name}",
            "comments_url": f"{url}/comments", "labels_url": f"{url}/labels{{/name}}",
-           "html_url": f"{WEB}/{r.full_name}/{'pull' if i.is_pull else 'issues'}/{i.number}",
+           "html_url": f"{base}/{r.full_name}/{'pull' if i.is_pull else 'issues'}/{i.number}",
            "created_at": i.created_at, "updated_at": i.updated_at, "closed_at": i.closed_at,
            "author_association": "NONE"}
     if i.is_pull:
@@ -130,7 +132,7 @@ def issue(base: str, r: Repo, i: Issue) -> dict[str, Any]:
 def comment(base: str, r: Repo, number: int, c: Any) -> dict[str, Any]:
     url = f"{base}/repos/{r.full_name}/issues/comments/{c.id}"
     return {"id": c.id, "node_id": f"IC_{c.id}", "body": c.body, "user": user(base, c.user), "url": url,
-            "html_url": f"{WEB}/{r.full_name}/issues/{number}#issuecomment-{c.id}",
+            "html_url": f"{base}/{r.full_name}/issues/{number}#issuecomment-{c.id}",
             "issue_url": f"{base}/repos/{r.full_name}/issues/{number}",
             "created_at": c.created_at, "updated_at": c.created_at, "author_association": "NONE"}
 
@@ -143,7 +145,7 @@ def pull(base: str, r: Repo, p: Pull) -> dict[str, Any]:
     url = f"{base}/repos/{r.full_name}/pulls/{p.number}"
     head_sha = r.branches.get(p.head, p.head_sha) if i.state == "open" else p.head_sha
     out.update({"url": url, "issue_url": f"{base}/repos/{r.full_name}/issues/{p.number}",
-                "html_url": f"{WEB}/{r.full_name}/pull/{p.number}", "diff_url": f"{WEB}/{r.full_name}/pull/{p.number}.diff",
+                "html_url": f"{base}/{r.full_name}/pull/{p.number}", "diff_url": f"{base}/{r.full_name}/pull/{p.number}.diff",
                 "head": _pr_end(base, r, p.head, head_sha), "base": _pr_end(base, r, p.base, p.base_sha),
                 "merged": p.merged, "merged_at": p.merged_at, "merge_commit_sha": p.merge_commit_sha,
                 "mergeable": p.mergeable if i.state == "open" else None,
@@ -177,7 +179,7 @@ def run(base: str, r: Repo, w: Run, attempt: int | None = None) -> dict[str, Any
             "head_branch": w.head_branch, "head_sha": w.head_sha, "run_number": w.run_number,
             "run_attempt": a.number, "event": w.event, "status": a.status, "conclusion": a.conclusion,
             "workflow_id": w.workflow_id, "check_suite_id": w.check_suite_id,
-            "url": url, "html_url": f"{WEB}/{r.full_name}/actions/runs/{w.id}",
+            "url": url, "html_url": f"{base}/{r.full_name}/actions/runs/{w.id}",
             "jobs_url": f"{url}/jobs", "logs_url": f"{url}/logs", "rerun_url": f"{url}/rerun",
             "cancel_url": f"{url}/cancel", "check_suite_url": f"{base}/repos/{r.full_name}/check-suites/{w.check_suite_id}",
             "artifacts_url": f"{url}/artifacts", "workflow_url": f"{base}/repos/{r.full_name}/actions/workflows/{w.workflow_id}",
@@ -194,7 +196,7 @@ def fork(base: str, parent: Repo, full_name: str) -> dict[str, Any]:
     owner, name = full_name.split("/", 1)
     return {"id": zlib.crc32(full_name.encode("utf-8")), "node_id": f"R_{full_name}", "name": name,
             "full_name": full_name, "owner": user(base, owner), "private": False, "fork": True,
-            "url": f"{base}/repos/{full_name}", "html_url": f"{WEB}/{full_name}",
+            "url": f"{base}/repos/{full_name}", "html_url": f"{base}/{full_name}",
             "parent": {"full_name": parent.full_name}}
 
 
@@ -214,7 +216,7 @@ def job(base: str, r: Repo, w: Run, attempt: int, j: Any) -> dict[str, Any]:
             "workflow_name": w.name, "head_branch": w.head_branch, "head_sha": w.head_sha,
             "status": j.status, "conclusion": j.conclusion, "started_at": j.started_at,
             "completed_at": j.completed_at, "created_at": j.started_at, "url": url,
-            "html_url": f"{WEB}/{r.full_name}/actions/runs/{w.id}/job/{j.id}",
+            "html_url": f"{base}/{r.full_name}/actions/runs/{w.id}/job/{j.id}",
             "run_url": f"{base}/repos/{r.full_name}/actions/runs/{w.id}",
             "check_run_url": f"{base}/repos/{r.full_name}/check-runs/{j.id}",
             "labels": j.labels, "runner_id": None, "runner_name": j.runner_name, "runner_group_name": None,
