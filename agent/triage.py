@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+from functools import lru_cache
 from pathlib import Path
 
+from agent.config import guides_dir
 from agent.knowledge import IssueMatch, KnowledgeBase, load_known_issues
 from agent.knowledge.resolve import resolve_fix
 from agent.logs.clean import clip
 from agent.logs.excerpt import EXCERPT_LINE_CHARS
 from agent.logs.model import DEFAULT_LIMITS, Limits, RunLog
 from agent.logs.reader import Source, read_log
-from agent.logs.signature import failure_signature
+from agent.logs.signature import failure_signature, normalise_line
 from agent.logs.window import Window, failure_window
-from agent.models import TRANSIENT_CATEGORIES, Action, Category, Diagnosis, FixSpec, KnownIssueRef
+from agent.models import TRANSIENT_CATEGORIES, Action, Category, Diagnosis, FixSpec, GuideRef, KnownIssueRef
+from agent.rag.chunks import strip_log_framing
+from agent.rag.sources import collect_chunks, guide_source
+from agent.rag.textstore import TextStore
 
 AUTO_FIX_CONFIDENCE = 0.90
 PULL_REQUEST_CONFIDENCE = 0.60
@@ -43,20 +49,88 @@ def _fix_of(match: IssueMatch | None, repo_dir: str | Path | None) -> FixSpec | 
 def _title(match: IssueMatch | None, window: Window, category: Category) -> str:
     if match:
         return match.issue.title
-    where = f" in {window.failed_steps[-1].job} / {window.failed_steps[-1].step}" if window.failed_steps else ""
+    where = f" in {window.failed_steps[0].job} / {window.failed_steps[0].step}" if window.failed_steps else ""
     return f"{category.value.replace('_', ' ')}{where}"
 
 
+def _line_order(run: RunLog, window: Window):
+    """Sort key for (step, index, is_cause): failing steps before continue-on-error ones, evidence first."""
+    failed = {id(step): n for n, step in enumerate(window.failed)}
+    in_run = {id(step): n for n, step in enumerate(run.steps)}
+    context = {id(step) for step in window.continued}
+
+    def key(line: tuple) -> tuple:
+        step, index, is_cause = line[:3]
+        return id(step) in context, is_cause, failed.get(id(step), len(failed)), in_run[id(step)], index
+
+    return key
+
+
 def root_cause_lines(run: RunLog, window: Window, match: IssueMatch | None) -> list[str]:
-    """The window's root-cause lines plus the known issue's evidence lines, in log order."""
+    """The window's root-cause lines plus the known issue's evidence: the failing step's first (evidence
+    leading), then the continue-on-error steps' lines, each step in log order."""
     if match is None:
         return window.root_cause_lines
-    order = {id(step): n for n, step in enumerate(run.steps)}
-    found = {(id(c.step), c.index): (order[id(c.step)], c.index, text)
-             for c, text in zip(window.causes, window.root_cause_lines)}
+    found = {(id(c.step), c.index): (c.step, c.index, 1, text) for c, text in zip(window.causes, window.root_cause_lines)}
     for hit in match.hits:
-        found.setdefault((id(hit.step), hit.index), (order[id(hit.step)], hit.index, clip(hit.text, EXCERPT_LINE_CHARS)))
-    return [text for _, _, text in sorted(found.values())]
+        found[(id(hit.step), hit.index)] = (hit.step, hit.index, 0, clip(hit.text, EXCERPT_LINE_CHARS))
+    return [line[3] for line in sorted(found.values(), key=_line_order(run, window))]
+
+
+FALLBACK_TAIL_LINES = 5
+"""Last output lines of a failed step that stand for its failure when no cause line was found."""
+
+
+def fallback_signature_lines(run: RunLog, window: Window) -> list[str]:
+    """Failed job/step names and the normalised last output lines of those steps (or of the run's last step)."""
+    main = [step for step in run.steps if not step.is_post]
+    steps = window.failed or main[-1:] or run.steps[-1:]
+    lines = []
+    for step in steps:
+        lines.append(f"step: {step.job} / {step.name}")
+        tail = [line.text for line in step.lines if line.text.strip() and not line.text.startswith(("##[", "[truncated "))]
+        lines += [normalise_line(text) for text in tail[-FALLBACK_TAIL_LINES:]]
+    return lines
+
+
+GUIDES_CITED = 3
+QUERY_LINES = 3
+_STORE_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _guide_store(folder: str, stamp: tuple) -> TextStore:
+    """The guides' sections in an in-memory BM25 table (built in milliseconds; triage writes nothing)."""
+    store = TextStore(Path(":memory:"))
+    store.apply(collect_chunks([guide_source(Path(folder))]), [])
+    return store
+
+
+def guide_store() -> TextStore:
+    """The BM25 table of the current guides, rebuilt when a guide file changes."""
+    folder = guides_dir()
+    files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    return _guide_store(str(folder), tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+def _guide_query(causes: list[str], match: IssueMatch | None) -> str:
+    lines = [line for line in causes if not line.lstrip().startswith("##[error]Process completed")]
+    head = " ".join(lines[: 1 if match else QUERY_LINES])
+    return strip_log_framing(f"{match.issue.title} {head}" if match else head)
+
+
+def cite_guides(causes: list[str], match: IssueMatch | None, k: int = GUIDES_CITED) -> list[GuideRef]:
+    """Guide sections for the failure: the known issue's `guide:` link first, then BM25 hits of its title
+    (or of the first root-cause lines)."""
+    store = guide_store()
+    linked = f"guide:{match.issue.guide}" if match and match.issue.guide else None
+    with _STORE_LOCK:  # one cached connection shared by the daemon's threads
+        ranked = store.bm25(_guide_query(causes, match), k + 1)
+        ids = list(dict.fromkeys(([linked] if linked else []) + [chunk_id for chunk_id, _ in ranked]))[:k]
+        chunks = store.chunks(ids)
+    scores = dict(ranked)
+    return [GuideRef(guide=chunks[i].guide, anchor=chunks[i].anchor, title=chunks[i].title,
+                     score=round(scores.get(i, 0.0), 4)) for i in ids if i in chunks]
 
 
 def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: str | Path | None = None) -> Diagnosis:
@@ -66,7 +140,7 @@ def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: st
     confidence = match.issue.confidence if match else 0.0
     causes = root_cause_lines(run, window, match)
     return Diagnosis(
-        signature=failure_signature(causes),
+        signature=failure_signature(causes or fallback_signature_lines(run, window)),
         category=category,
         known_issue=KnownIssueRef(id=match.issue.id, confidence=confidence) if match else None,
         title=_title(match, window, category),
@@ -79,6 +153,7 @@ def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: st
         failed_steps=window.failed_steps,
         redactions=window.redactions,
         truncated_bytes=window.truncated_bytes,
+        guides=cite_guides(causes, match),
     )
 
 

@@ -101,6 +101,23 @@ def test_unusable_input_is_one_clear_bad_input(payload, message):
         read_log(payload)
 
 
+@pytest.mark.parametrize("payload", [
+    b"hello world\n",
+    b"-- Configuring done\n/src/A.cpp:3:1: error: 'x' was not declared\nninja: build stopped\n",
+    b"job\tstep without a timestamp column\n",
+])
+def test_text_that_is_not_an_actions_log_is_bad_input(payload):
+    with pytest.raises(BadInput, match="not a GitHub Actions log"):
+        read_log(payload)
+
+
+def test_a_job_log_without_timestamps_is_read_when_it_carries_runner_markers():
+    stamped = render_job_log("build", STEPS, ansi=False)
+    bare = "\n".join(line.lstrip("\ufeff").split(" ", 1)[1] for line in stamped.splitlines()) + "\n"
+    run = read_log(bare.encode("utf-8"))
+    assert ERROR in _texts(run, "Run cmake --build build")
+
+
 def test_a_missing_file_is_bad_input(tmp_path):
     with pytest.raises(BadInput, match="no such file"):
         read_log(tmp_path / "nope.zip")

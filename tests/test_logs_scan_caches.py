@@ -13,7 +13,7 @@ import yaml
 
 from agent.errors import ConfigError
 from agent.knowledge import load_known_issues
-from agent.logs.multimatch import HyperscanLines, hyperscan_available
+from agent.logs.hyperscan_lines import HyperscanLines, hyperscan_available
 
 ENTRY = {
     "id": "glibc-node20-old-container", "title": "Node 20 in an old container", "category": "container_incompatible",

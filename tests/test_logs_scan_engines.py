@@ -7,15 +7,9 @@ from pathlib import Path
 import pytest
 
 from agent.knowledge import load_known_issues
+from agent.logs.hyperscan_lines import HyperscanLines, bom_blind, hyperscan_available, line_finder, line_local
 from agent.logs.model import Limits
-from agent.logs.multimatch import (
-    HyperscanLines,
-    Re2Lines,
-    bom_blind,
-    hyperscan_available,
-    line_finder,
-    line_local,
-)
+from agent.logs.multimatch import Re2Lines
 from agent.logs.scan import BlockReader, raw_scanner
 from agent.triage import triage
 

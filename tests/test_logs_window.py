@@ -78,17 +78,19 @@ def test_failure_window_finds_the_root_cause_above_the_boundary(name, lines, cat
     assert cause in window.excerpt and "Process completed with exit code 1." in window.excerpt
 
 
-def test_hidden_first_error_in_a_continue_on_error_step_comes_first():
+def test_the_step_that_failed_the_job_ranks_before_an_earlier_continue_on_error_step():
     prep = StepSpec(name="Configure (prep)", command="cmake -B build", continue_on_error=True, failed=True, noise=50,
-                    lines=["CMake Error at CMakeLists.txt:40 (find_package):",
-                           "  Could NOT find Boost (missing: Boost_INCLUDE_DIR system thread filesystem)"])
-    build = StepSpec(name="Build", command="cmake --build build", failed=True, noise=50,
-                     lines=["ninja: error: loading 'build.ninja': No such file or directory"])
-    window = failure_window(_run([CHECKOUT, prep, build], labels="windows-latest"))
-    assert [s.step for s in window.failed_steps] == ["Configure (prep)", "Build"]
+                    lines=["CMake Error at base/CMakeLists.txt:26 (message):",
+                           "  Prep phase: stopping configure on purpose."])
+    configure = StepSpec(name="Configure", command="cmake -B build", failed=True, noise=50,
+                         lines=["CMake Error at FindPackageHandleStandardArgs.cmake:233 (message):",
+                                "  Could NOT find Boost (missing: Boost_INCLUDE_DIR system thread filesystem)"])
+    window = failure_window(_run([CHECKOUT, prep, configure], labels="windows-latest"))
+    assert [s.step for s in window.failed_steps] == ["Configure", "Configure (prep)"]
+    assert [s.name for s in window.continued] == ["Configure (prep)"]
     assert "Could NOT find Boost" in " ".join(window.root_cause_lines[:2])
     assert window.root_cause_lines.index(next(l for l in window.root_cause_lines if "Boost" in l)) < \
-        window.root_cause_lines.index(next(l for l in window.root_cause_lines if "build.ninja" in l))
+        window.root_cause_lines.index(next(l for l in window.root_cause_lines if "Prep phase" in l))
 
 
 def test_repeated_error_lines_appear_once():

@@ -28,6 +28,7 @@ GLIBC = {
     "known_wrong_fixes": [{"template": "action_version",
                            "params": {"action": "actions/upload-artifact", "version": "v3"}, "why": "rejected"}],
 }
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 STALE = {"id": "stale-cache", "title": "stale", "category": "cache_stale", "patterns": ["(?i)hash mismatch"],
          "confidence": 0.9, "fix": {"template": "cache_key_bump", "params": {"prefix": "vcpkg", "mode": "key"}}}
 
@@ -56,7 +57,29 @@ def test_the_shipped_sample_and_db_diagnose_the_glibc_failure(repo_root):
     diagnosis = triage(repo_root / "evals" / "samples" / "glibc-container")
     assert diagnosis.category == Category.container_incompatible
     assert any("GLIBC_2.28' not found" in line for line in diagnosis.root_cause_lines)
-    assert diagnosis.fix is None or diagnosis.fix.params.get("version") != "v3"
+    assert diagnosis.fix == FixSpec(template="container_image", params={"image": "nvidia/cuda:11.8.0-devel-ubuntu22.04"})
+
+
+def test_the_glibc_sample_cites_the_containers_guide_section_first(repo_root):
+    diagnosis = triage(repo_root / "evals" / "samples" / "glibc-container")
+    cited = [(guide.guide, guide.anchor) for guide in diagnosis.guides]
+    assert cited[0] == ("troubleshooting.containers.md", "glibc-228-not-found")
+    assert 1 <= len(cited) <= 3 and len(set(cited)) == len(cited)
+
+
+def test_without_a_known_issue_the_guides_come_from_the_root_cause_lines():
+    diagnosis = triage(_zip("fatal: write error: No space left on device"), kb=_kb())
+    assert diagnosis.guides and "space" in " ".join(g.title.lower() for g in diagnosis.guides)
+
+
+def test_the_step_that_failed_the_job_leads_the_root_cause_before_a_continue_on_error_step(repo_root):
+    diagnosis = triage(repo_root / "evals" / "cases" / "boost-missing-behind-continue-on-error")
+    assert diagnosis.known_issue.id == "boost-missing-after-earlier-error"
+    assert "Could NOT find Boost (missing: Boost_INCLUDE_DIR" in diagnosis.root_cause_lines[0]
+    assert [step.step for step in diagnosis.failed_steps] == ["Configure CMake", "Configure CMake (prep phase)"]
+    prep = next(i for i, line in enumerate(diagnosis.root_cause_lines) if "Prep phase" in line)
+    assert all("Prep phase" not in line and "base/CMakeLists.txt:26" not in line
+               for line in diagnosis.root_cause_lines[:prep - 1])
 
 
 @pytest.mark.parametrize("category, confidence, has_fix, expected", [
@@ -103,6 +126,25 @@ def test_the_signature_is_stable_across_runs_of_the_same_failure():
                                                      noise=400, failed=True)]}, seed=9), kb=_kb())
     other = triage(_zip("/src/B.cpp:3:1: error: 'y' was not declared"), kb=_kb())
     assert first.signature == again.signature != other.signature
+
+
+def _quiet_run(last_lines: list[str], seed: int) -> bytes:
+    """A run with no error line anywhere and no failed step marker."""
+    return run_zip_bytes({"build": [StepSpec(name="Package", lines=last_lines, noise=0, exit_code=None)]}, seed=seed)
+
+
+def test_without_cause_lines_the_same_failure_in_two_runs_shares_a_signature():
+    first = triage(_quiet_run(["packaging stopped", "waited 12.5 s for /tmp/tmpab12cd34/lock"], seed=1), kb=_kb())
+    again = triage(_quiet_run(["packaging stopped", "waited 9 s for /tmp/tmpzz98yy76/lock"], seed=2), kb=_kb())
+    assert first.root_cause_lines == [] == again.root_cause_lines
+    assert first.signature == again.signature != EMPTY_SHA256[:16]
+
+
+def test_without_cause_lines_different_failures_get_different_signatures():
+    one = triage(_quiet_run(["packaging stopped", "lock held by another job"], seed=1), kb=_kb())
+    other = triage(_quiet_run(["upload finished", "artifact list is empty"], seed=1), kb=_kb())
+    assert one.root_cause_lines == [] == other.root_cause_lines
+    assert len({one.signature, other.signature, EMPTY_SHA256[:16]}) == 3
 
 
 def test_known_issue_evidence_outside_the_failed_step_joins_the_root_cause_lines_in_log_order():

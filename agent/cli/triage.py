@@ -16,7 +16,7 @@ REPO_HELP = "checkout to resolve fix params against (read only)"
 
 
 def render(diagnosis) -> str:
-    """A short human summary: category, known issue, action, fix, where it failed, root-cause lines."""
+    """A short human summary: category, known issue, action, fix, where it failed, guides, root-cause lines."""
     known = diagnosis.known_issue
     lines = [
         f"category:        {diagnosis.category.value}",
@@ -28,6 +28,8 @@ def render(diagnosis) -> str:
     lines += [f"not this fix:    {_fix_text(wrong)}" for wrong in diagnosis.known_wrong_fixes]
     failed = ", ".join(f"{s.job} / {s.step}" for s in diagnosis.failed_steps) or "none marked"
     lines += [f"failed steps:    {failed}", f"signature:       {diagnosis.signature}"]
+    cited = [f"{g.guide}#{g.anchor} ({g.title})" for g in diagnosis.guides] or ["none"]
+    lines += [f"{'guides:' if n == 0 else '':<17}{text}" for n, text in enumerate(cited)]
     if diagnosis.redactions or diagnosis.truncated_bytes:
         lines.append(f"redactions:      {diagnosis.redactions}; truncated bytes: {diagnosis.truncated_bytes}")
     lines.append("root cause:")

@@ -22,6 +22,7 @@ from agent.config import cache_dir, known_issues_path
 from agent.errors import ConfigError
 from agent.knowledge.matcher import KnowledgeBase
 from agent.knowledge.schema import KnownIssue, KnownIssueFile
+from agent.logs.multimatch import options
 
 VALIDATED_KEEP = 8
 """Validated DB versions remembered under cache_dir()."""
@@ -41,12 +42,19 @@ def _known_templates() -> set[str] | None:
     return set(TEMPLATES) or None
 
 
+def _re2_message(exc: re2.error) -> str:
+    """RE2's reason as text (google-re2 raises it as bytes)."""
+    reason = exc.args[0] if exc.args else exc
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+
+
 def _check_patterns(issue: KnownIssue, where: str) -> None:
+    quiet = options()  # log_errors off: the ConfigError below is the only report
     for pattern in [*issue.patterns, *issue.not_patterns]:
         try:
-            re2.compile(pattern)
+            re2.compile(pattern, quiet)
         except re2.error as exc:
-            raise ConfigError(f"{where}: entry '{issue.id}': bad pattern {pattern!r}: {exc}") from None
+            raise ConfigError(f"{where}: entry '{issue.id}': bad pattern {pattern!r}: {_re2_message(exc)}") from None
 
 
 def _parse_entry(entry: Any, number: int, where: str) -> KnownIssue:

@@ -10,7 +10,7 @@ import re2
 
 from agent.knowledge.schema import KnownIssue
 from agent.logs.model import RunLog, Step
-from agent.logs.multimatch import MultiPattern
+from agent.logs.multimatch import MultiPattern, options
 from agent.logs.window import Window
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
@@ -77,7 +77,7 @@ class KnowledgeBase:
         return found
 
     def _detail(self, hit: Hit) -> Hit:
-        regex = self._compiled.get(hit.pattern) or self._compiled.setdefault(hit.pattern, re2.compile(hit.pattern))
+        regex = self._compiled.get(hit.pattern) or self._compiled.setdefault(hit.pattern, re2.compile(hit.pattern, options()))
         found = regex.search(hit.text)
         if found:
             hit.span = found.end() - found.start()

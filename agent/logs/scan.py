@@ -1,7 +1,7 @@
 """Streaming scan of raw log bytes: big blocks, one combined RE2 pass, bounded memory per step.
 
 Per block there is no per-line Python work: one multi-pattern pass (hyperscan when installed, else
-RE2; `multimatch.line_finder`) finds the few interesting lines (step boundaries,
+RE2; `hyperscan_lines.line_finder`) finds the few interesting lines (step boundaries,
 error shapes, known-issue patterns) and only those, a step's head and its tail are kept as bytes.
 """
 
@@ -12,8 +12,9 @@ from collections import deque
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from agent.logs.hyperscan_lines import line_finder
 from agent.logs.model import Job, Limits, Piece, Step
-from agent.logs.multimatch import line_finder, loose
+from agent.logs.multimatch import loose
 from agent.logs.shapes import SHAPES
 
 BOUNDARY_SCAN = r"##\[group\]Run |Post job cleanup\.|Cleaning up orphan processes"

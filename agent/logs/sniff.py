@@ -9,7 +9,14 @@ from agent.errors import BadInput
 
 HEAD_BYTES = 64 << 10
 _GH_LINE = re.compile(rb"^[^\t\r\n]+\t[^\t\r\n]*\t(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
-_RUNNER_LINE = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z|##\[(?:group|error|endgroup)")
+_RUNNER_LINE = re.compile(
+    rb"(?m)^(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"
+    rb"|##\[(?:group|endgroup|error|warning|notice|debug|command|section)\]"
+    rb"|^(?:\xef\xbb\xbf)?(?:Requested labels: |Job defined at: |Current runner version: |Runner name: "
+    rb"|Waiting for a runner to pick up this job|Download action repository '|Post job cleanup\."
+    rb"|Cleaning up orphan processes)"
+)
+"""A runner timestamp, a `##[...]` marker, or a line only the runner writes (gha-logs.md "Log lines")."""
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
@@ -34,7 +41,10 @@ class Peeked:
 
 
 def sniff(head: bytes, name: str) -> str:
-    """"gh" for `gh run view --log` output, "log" for a job log or plain build output; else BadInput."""
+    """"gh" for `gh run view --log` output, "log" for a job log (timestamps or runner markers); else BadInput.
+
+    Only the head is looked at: a job log opens with timestamps and the runner's set-up lines.
+    """
     if not head.strip():
         raise BadInput(f"{name}: empty, not a log")
     first = head.lstrip(b"\r\n").split(b"\n", 1)[0]
@@ -44,4 +54,5 @@ def sniff(head: bytes, name: str) -> str:
         return "log"
     if len(_BINARY.findall(head)) > len(head) // 20:
         raise BadInput(f"{name}: binary data, not a log")
-    return "log"
+    raise BadInput(f"{name}: not a GitHub Actions log (no runner timestamps, no ##[group]/##[error] markers, "
+                   "no `gh run view --log` columns)")

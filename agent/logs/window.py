@@ -45,7 +45,10 @@ class Window:
     redactions: int = 0
     causes: list[Cause] = field(default_factory=list)
     failed: list[Step] = field(default_factory=list)
+    """Failed steps, the ones that failed their job first, continue-on-error ones last."""
     category: Category = Category.unknown
+    continued: list[Step] = field(default_factory=list)
+    """Failed steps after which the job ran on (continue-on-error): context, not the cause."""
 
     def weight(self, step: Step, index: int) -> int:
         """2 for a root-cause line, 1 for a line in a failed step, 0 elsewhere."""
@@ -123,10 +126,31 @@ def _causes(step: Step, hits: dict[int, list[int]]) -> list[Cause]:
     return _pick(found, *CAUSES_PER_STEP)
 
 
+def failing_first(failed: list[Step]) -> tuple[list[Step], list[Step]]:
+    """(failed steps with the one that failed each job first, the continue-on-error ones).
+
+    A job stops at the step that fails it, so of a job's failed main steps only the last one can have
+    failed the job; an earlier one let later steps run (continue-on-error). Post steps run anyway.
+    """
+    decisive, post, continued = [], [], []
+    for job in dict.fromkeys(step.job for step in failed):
+        mine = [step for step in failed if step.job == job]
+        main = [step for step in mine if not step.is_post]
+        decisive += main[-1:]
+        continued += main[:-1]
+        post += [step for step in mine if step.is_post]
+    return decisive + post + continued, continued
+
+
 def failure_window(run: RunLog, budget: int = EXCERPT_BYTES) -> Window:
-    """Failed steps (an `##[error]` marker or a failure conclusion) and the root-cause lines above them."""
+    """Failed steps (an `##[error]` marker or a failure conclusion) and the root-cause lines above them.
+
+    The step that failed its job comes first; a continue-on-error step's errors follow as context.
+    """
     hits = {id(step): _step_hits(step) for step in run.steps}
-    failed = [s for s in run.steps if s.conclusion == "failure" or any(_GHA_ERROR in v for v in hits[id(s)].values())]
+    in_log_order = [s for s in run.steps
+                    if s.conclusion == "failure" or any(_GHA_ERROR in v for v in hits[id(s)].values())]
+    failed, continued = failing_first(in_log_order)
     causes: list[Cause] = []
     for step in failed or run.steps:
         step_causes = _causes(step, hits[id(step)])
@@ -135,11 +159,11 @@ def failure_window(run: RunLog, budget: int = EXCERPT_BYTES) -> Window:
         causes.extend(step_causes)
     causes = _pick(causes, MAX_CAUSES - 5, 5)
     categories = set().union(*(cause.categories for cause in causes)) if causes else set()
-    shown = failed or [step for step in run.steps if any(cause.step is step for cause in causes)]
+    shown = in_log_order or [step for step in run.steps if any(cause.step is step for cause in causes)]
     excerpt = build_excerpt(run, shown, [(cause.step, cause.index) for cause in causes], budget)
     return Window(
         failed_steps=[FailedStep(job=step.job, step=step.name) for step in failed],
         root_cause_lines=[clip(cause.text, EXCERPT_LINE_CHARS) for cause in causes],
         excerpt=excerpt, truncated_bytes=run.truncated_bytes, redactions=run.redactions,
-        causes=causes, failed=failed, category=heuristic_category(categories),
+        causes=causes, failed=failed, category=heuristic_category(categories), continued=continued,
     )
