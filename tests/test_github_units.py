@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import jwt
@@ -15,6 +16,7 @@ from agent.github import (
     Conflict,
     GitHub,
     GitHubError,
+    NetworkError,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -234,3 +236,38 @@ def test_edits_apply_only_to_the_text_they_were_made_from(edit, expected):
     else:
         with pytest.raises(Conflict, match=expected):
             check_edits_apply([edit], files, "main")
+
+
+def test_refused_connection_before_any_answer_fails_fast_with_one_short_retry():
+    retrier, slept = fake_retrier()
+    script = Script(*[ConnectionRefusedError(111, "Connection refused")] * 5)
+    with pytest.raises(NetworkError, match=r"^cannot reach GitHub \(connection refused\) for GET /x$"):
+        retrier.run(script, "GET /x", idempotent=True)
+    assert script.calls == POLICY.unreached_attempts == 2
+    assert slept == [POLICY.unreached_backoff]
+
+
+def test_refused_connection_after_github_answered_gets_the_normal_backoff():
+    retrier, slept = fake_retrier()
+    assert retrier.run(Script(), "GET /first", idempotent=True) == "ok"
+    script = Script(ConnectionRefusedError(111, "Connection refused"), ConnectionRefusedError(111, "refused"))
+    assert retrier.run(script, "GET /x", idempotent=True) == "ok"
+    assert slept == [pytest.approx(1.1), pytest.approx(2.2)]
+
+
+def test_refused_write_was_never_sent_so_it_is_not_uncertain():
+    retrier, _ = fake_retrier()
+    script = Script(*[ConnectionRefusedError(111, "Connection refused")] * 3)
+    with pytest.raises(NetworkError) as err:
+        retrier.run(script, "POST /repos/o/r/pulls", idempotent=False)
+    assert not isinstance(err.value, WriteUncertain)
+
+
+def test_refused_github_url_is_named_without_urllib3_text():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    gh = GitHub(base_url=url, token="t", retrier=Retrier(sleep=lambda _: None))
+    with pytest.raises(NetworkError) as err:
+        gh.get_run("o/r", 1)
+    assert str(err.value) == f"cannot reach GitHub at {url} (connection refused) for GET /repos/o/r/actions/runs/1"

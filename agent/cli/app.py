@@ -8,6 +8,7 @@ import sys
 
 import click
 import typer
+from typer.exceptions import TyperException
 
 from agent.errors import AgentError
 
@@ -68,6 +69,15 @@ def fail(message: str, code: int = 2) -> None:
     raise SystemExit(code)
 
 
+def usage_failed(exc: Exception) -> None:
+    """A click/typer usage error (bad value, unknown option, missing argument) as one line, exit 2."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # the help text was already printed
+        raise SystemExit(2)
+    message = " ".join(exc.format_message().split()) or type(exc).__name__
+    ctx = getattr(exc, "ctx", None)
+    fail(f"{message} (see: {ctx.command_path} --help)" if ctx is not None else message, 2)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; expected errors are one line on stderr with a non-zero exit, never a traceback."""
     args = sys.argv[1:] if argv is None else list(argv)
@@ -76,15 +86,15 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=args, standalone_mode=False)
     except AgentError as exc:
         fail(str(exc), exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         fail("aborted", 130)
-    except click.ClickException as exc:
-        fail(exc.format_message(), exc.exit_code)
+    except (click.ClickException, TyperException) as exc:
+        usage_failed(exc)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except (BrokenPipeError, SystemExit):
         raise
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+    except Exception as exc:
         if os.environ.get("AGENT_DEBUG"):
             raise
         fail(f"internal error: {type(exc).__name__}: {exc} (set AGENT_DEBUG=1 for a traceback)", 1)

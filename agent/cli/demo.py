@@ -18,14 +18,15 @@ def register(app: typer.Typer) -> None:
 
 def demo(
     home: Annotated[Path | None, typer.Option(help="AGENT_HOME for the demo (default: a temporary directory)")] = None,
-    timeout: Annotated[float, typer.Option(help="seconds to wait for the three runs")] = 60.0,
+    timeout: Annotated[float, typer.Option(min=0.0, help="seconds to wait for the three runs")] = 60.0,
     logs: Annotated[bool, typer.Option("--logs", help="also print the daemon's JSON logs on stderr")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the timeline as one JSON object")] = False,
 ) -> None:
     """Three failing runs arrive as signed webhooks; the daemon merges one fix, opens one PR, files one issue."""
     with tempfile.TemporaryDirectory(prefix="agent-demo-") as scratch:
-        root = home or Path(scratch)
-        root.mkdir(parents=True, exist_ok=True)
+        from agent.demo import prepare_home
+
+        root = prepare_home(home or Path(scratch))
         os.environ["AGENT_HOME"] = str(root)
         report = _run(root, timeout, logs)
     if as_json:

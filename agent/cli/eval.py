@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from agent import PROJECT_ROOT
+from agent.cli.options import check_writable
 
 DEFAULT_CASES = PROJECT_ROOT / "evals" / "cases"
 DEFAULT_BASELINE = PROJECT_ROOT / "evals" / "baseline.json"
@@ -27,7 +28,7 @@ def run_eval(
     update_baseline: Annotated[bool, typer.Option("--update-baseline", help="rewrite the baseline")] = False,
     case: Annotated[list[str] | None, typer.Option("--case", help="only this case id (repeatable)")] = None,
     readme: Annotated[Path | None, typer.Option(help="rewrite this README's scorecard block")] = None,
-    ci_delay: Annotated[float, typer.Option(help="simulated CI seconds per run")] = 0.05,
+    ci_delay: Annotated[float, typer.Option(min=0.0, help="simulated CI seconds per run")] = 0.05,
 ) -> None:
     """Score the agent on eval cases; exits 1 on a regression against the baseline or any unsafe write."""
     from agent.evals import aggregate, by_category, load_cases
@@ -35,9 +36,14 @@ def run_eval(
     from agent.evals.models import check_model_kind
 
     check_model_kind(model)
-    results = _run(load_cases(list(cases_dirs or [DEFAULT_CASES]), case), model, ci_delay)
-    metrics = aggregate(results)
+    cases = load_cases(list(cases_dirs or [DEFAULT_CASES]), case)
+    outputs = [(report, "--report"), (readme, "--readme"), (baseline if update_baseline else None, "--baseline")]
+    for path, flag in outputs:
+        if path is not None:
+            check_writable(path, flag)
     previous = None if update_baseline else load_baseline(baseline)
+    results = _run(cases, model, ci_delay)
+    metrics = aggregate(results)
     found, changes = regressions(results, metrics, previous, model), case_changes(results, previous)
     if update_baseline:
         write_baseline(baseline, results, model)

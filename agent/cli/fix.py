@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Annotated
 
 import typer
 
-from agent.errors import BadInput
-
-DEFAULT_URL = "https://api.github.com"
+from agent.cli.options import GITHUB_URL_HELP, github_api_url, github_token, repo_name, run_id_checked
 
 
 def render(result) -> str:
@@ -32,13 +29,6 @@ def render(result) -> str:
         lines.append(f"reason:    {result.reason}")
     lines += [f"link:      {url}" for url in result.urls if url]
     return "\n".join(lines)
-
-
-def _repo(repo: str | None) -> str:
-    name = repo or os.environ.get("GITHUB_REPOSITORY", "")
-    if name.count("/") != 1 or not all(name.split("/")):
-        raise BadInput("give the repository as --repo OWNER/NAME (or set GITHUB_REPOSITORY)")
-    return name
 
 
 def run_fix(run_id: int, repo: str, url: str, token: str, dry_run: bool, verify_timeout: float,
@@ -64,21 +54,17 @@ def register(app: typer.Typer) -> None:
     def fix(
         run_id: Annotated[int, typer.Argument(help="the failed workflow run's id")],
         repo: Annotated[str | None, typer.Option("--repo", help="OWNER/NAME (default $GITHUB_REPOSITORY)")] = None,
-        github_url: Annotated[str, typer.Option("--github-url", help="REST API root")] = DEFAULT_URL,
+        github_url: Annotated[str | None, typer.Option("--github-url", help=GITHUB_URL_HELP)] = None,
         token: Annotated[str | None, typer.Option("--token", help="GitHub token (default $GITHUB_TOKEN)")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="decide and log, write nothing")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="print the result as one JSON object")] = False,
-        verify_timeout: Annotated[float, typer.Option("--verify-timeout", help="seconds to wait for the fix "
+        verify_timeout: Annotated[float, typer.Option("--verify-timeout", min=0.0, help="seconds to wait for the fix "
                                                       "branch's CI before leaving the PR for a human")] = 1800.0,
-        poll_interval: Annotated[float, typer.Option("--poll-interval", help="seconds between CI polls")] = 10.0,
+        poll_interval: Annotated[float, typer.Option("--poll-interval", min=0.0, help="seconds between CI polls")] = 10.0,
     ) -> None:
         """Handle one failed run: diagnose it, plan a fix, ask the gate, and carry out what it allows."""
-        secret = token or os.environ.get("GITHUB_TOKEN", "")
-        if not secret:
-            raise BadInput("no GitHub token: set GITHUB_TOKEN or pass --token")
-        if run_id <= 0:
-            raise BadInput(f"run id must be a positive number, not {run_id}")
-        result = run_fix(run_id, _repo(repo), github_url, secret, dry_run, verify_timeout, poll_interval)
+        full_name, run_id, url = repo_name(repo), run_id_checked(run_id), github_api_url(github_url)
+        result = run_fix(run_id, full_name, url, github_token(token), dry_run, verify_timeout, poll_interval)
         if as_json:
             print(json.dumps(result.to_dict(), indent=2, default=str))
         else:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from typing import Annotated
 
 import typer
 
+from agent.cli.options import GITHUB_URL_HELP, github_api_url, github_token, repo_name
 from agent.errors import BadInput
 
-DEFAULT_URL = "https://api.github.com"
 TRANSPORTS = {"stdio": "stdio", "http": "streamable-http"}
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def log_plainly() -> None:
+    """One plain line per log record on stderr (the server's own set-up would wrap and draw tracebacks)."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
 
 
 def build(github_url: str, token: str, repo: str | None, search_mode: str, verify_timeout: float):
@@ -37,26 +45,25 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def mcp(
         transport: Annotated[str, typer.Option(help="stdio (for Claude Code, Cursor, VS Code) or http")] = "stdio",
-        github_url: Annotated[str, typer.Option("--github-url", help="REST API root")] = DEFAULT_URL,
+        github_url: Annotated[str | None, typer.Option("--github-url", help=GITHUB_URL_HELP)] = None,
         repo: Annotated[str | None, typer.Option("--repo", help="default OWNER/NAME for tool calls")] = None,
         token: Annotated[str | None, typer.Option("--token", help="GitHub token (default $GITHUB_TOKEN)")] = None,
         host: Annotated[str, typer.Option(help="http transport: address to listen on")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="http transport: port")] = 8765,
+        port: Annotated[int, typer.Option(help="http transport: port", min=1, max=65535)] = 8765,
         search_mode: Annotated[str, typer.Option("--search-mode", help="guide search: hybrid or bm25")] = "hybrid",
         verify_timeout: Annotated[float, typer.Option("--verify-timeout",
-                                                      help="seconds execute_plan waits for a fix branch's CI")] = 1800.0,
+                                                      min=0.0, help="seconds execute_plan waits for a fix branch's CI")] = 1800.0,
     ) -> None:
         """Serve the agent's tools over MCP: reads freely, staging returns the gate's decision and a plan id."""
         if transport not in TRANSPORTS:
             raise BadInput(f"unknown transport {transport!r}: use stdio or http")
         if search_mode not in ("hybrid", "bm25"):
             raise BadInput(f"unknown search mode {search_mode!r}: use hybrid or bm25")
-        if repo is not None and (repo.count("/") != 1 or not all(repo.split("/"))):
-            raise BadInput("give the repository as --repo OWNER/NAME")
-        secret = token or os.environ.get("GITHUB_TOKEN", "")
-        if not secret:
-            raise BadInput("no GitHub token: set GITHUB_TOKEN or pass --token")
-        server = build(github_url, secret, repo or os.environ.get("GITHUB_REPOSITORY"), search_mode, verify_timeout)
+        default_repo = repo or os.environ.get("GITHUB_REPOSITORY")
+        default_repo = repo_name(default_repo) if default_repo else None
+        url, secret = github_api_url(github_url), github_token(token)
+        log_plainly()
+        server = build(url, secret, default_repo, search_mode, verify_timeout)
         if transport == "stdio":
             server.run("stdio")
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import threading
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from agent.cli.options import GITHUB_URL_HELP, github_api_url, repo_name
 from agent.errors import BadInput
 
 REPO_HELP = "repository to watch, OWNER/NAME (repeat for more)"
@@ -22,19 +22,19 @@ def register(app: typer.Typer) -> None:
 
 def watch(
     repo: Annotated[list[str], typer.Option("--repo", help=REPO_HELP)],
-    webhook_port: Annotated[int, typer.Option(help="port of the webhook receiver and /healthz (0: any free)")] = 8787,
+    webhook_port: Annotated[int, typer.Option(help="port of the webhook receiver and /healthz (0: any free)",
+                                              min=0, max=65535)] = 8787,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     webhook_secret_file: Annotated[Path | None, typer.Option(help="file holding the webhook secret "
                                                              "(else AGENT_WEBHOOK_SECRET)")] = None,
     no_webhooks: Annotated[bool, typer.Option("--no-webhooks", help="poll only; no receiver")] = False,
-    poll_interval: Annotated[float, typer.Option(help="seconds between polls (0: no poller)")] = 60.0,
-    monitor_interval: Annotated[float, typer.Option(help="seconds between runner checks (0: off)")] = 120.0,
-    queued_after: Annotated[float, typer.Option(help="seconds queued before a run counts as stuck")] = 600.0,
-    lease_seconds: Annotated[float, typer.Option(help="job lease length; renewed while working")] = 300.0,
-    github_url: Annotated[str | None, typer.Option(help="GitHub REST root (default: GITHUB_API_URL or "
-                                                   "https://api.github.com)")] = None,
-    ci_poll_interval: Annotated[float, typer.Option(help="seconds between checks of a fix branch's CI")] = 10.0,
-    verify_timeout: Annotated[float, typer.Option(help="seconds to wait for a fix branch's CI")] = 1800.0,
+    poll_interval: Annotated[float, typer.Option(min=0.0, help="seconds between polls (0: no poller)")] = 60.0,
+    monitor_interval: Annotated[float, typer.Option(min=0.0, help="seconds between runner checks (0: off)")] = 120.0,
+    queued_after: Annotated[float, typer.Option(min=0.0, help="seconds queued before a run counts as stuck")] = 600.0,
+    lease_seconds: Annotated[float, typer.Option(min=0.0, help="job lease length; renewed while working")] = 300.0,
+    github_url: Annotated[str | None, typer.Option(help=GITHUB_URL_HELP)] = None,
+    ci_poll_interval: Annotated[float, typer.Option(min=0.0, help="seconds between checks of a fix branch's CI")] = 10.0,
+    verify_timeout: Annotated[float, typer.Option(min=0.0, help="seconds to wait for a fix branch's CI")] = 1800.0,
     once: Annotated[bool, typer.Option("--once", help="poll once, handle the queue, exit")] = False,
     log_level: Annotated[str, typer.Option(help="debug | info | warning | error")] = "info",
 ) -> None:
@@ -43,7 +43,8 @@ def watch(
     from agent.daemon.service import DaemonConfig
     from agent.daemon.wiring import webhook_secret
 
-    repos = [_check_repo(name) for name in repo]
+    repos = [repo_name(name, fallback_env=False) for name in repo]
+    base_url = github_api_url(github_url)
     if (no_webhooks or once) and not poll_interval:
         raise BadInput("with no webhooks and --poll-interval 0 nothing would feed the queue")
     if log_level not in LEVELS:
@@ -55,21 +56,14 @@ def watch(
     from agent.llm.configured import model_from_env
 
     pipeline_options = {"poll_interval": ci_poll_interval, "verify_timeout": verify_timeout, "model": model_from_env()}
-    daemon = _build(config, github_url, JsonLog(level=log_level), pipeline_options)
+    daemon = _build(config, base_url, JsonLog(level=log_level), pipeline_options)
     if once:
         typer.echo(json.dumps(daemon.run_once(), default=str))
         return
     _serve(daemon)
 
 
-def _check_repo(name: str) -> str:
-    owner, _, rest = name.partition("/")
-    if not owner or not rest or "/" in rest:
-        raise BadInput(f"--repo {name!r}: expected OWNER/NAME")
-    return name
-
-
-def _build(config, github_url: str | None, log, pipeline_options: dict):
+def _build(config, base_url: str, log, pipeline_options: dict):
     """The Daemon with the pipeline as its handler (built after the lock is taken)."""
     from agent.daemon.service import Daemon
     from agent.daemon.wiring import (
@@ -83,7 +77,6 @@ def _build(config, github_url: str | None, log, pipeline_options: dict):
     from agent.policy import load_policy
     from agent.store import Store
 
-    base_url = github_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com"
     token = github_token()
     store, policy = Store(), load_policy()
     gh = github_client(base_url, token, WORK_RETRY_WAIT)

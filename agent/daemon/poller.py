@@ -36,6 +36,8 @@ class Poller:
         self.store, self.log = intake.store, intake.log
         self._caught_up: set[str] = set()
         self._repo_info: dict[str, dict[str, Any]] = {}
+        self.failures: dict[str, str] = {}
+        """Repositories whose last poll failed, with the one-line reason (reset every pass)."""
 
     def run(self, stop: threading.Event) -> None:
         """Poll until `stop` is set; a rate limit stretches the wait to GitHub's reset."""
@@ -45,6 +47,7 @@ class Poller:
 
     def poll_once(self) -> float:
         """One pass over every repository; → seconds to wait before the next pass because of limits."""
+        self.failures = {}
         for full_name in self.repos:
             try:
                 self.poll_repo(full_name)
@@ -53,6 +56,7 @@ class Poller:
                 self.log.warning("poll rate limited", repo=full_name, sleep_seconds=round(wait, 1))
                 return wait
             except GitHubError as exc:
+                self.failures[full_name] = str(exc)
                 self.log.error("poll failed", repo=full_name, error=str(exc))
         return self._limit_wait()
 

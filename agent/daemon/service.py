@@ -30,6 +30,20 @@ class DaemonLocked(AgentError):
     exit_code = 3
 
 
+class PollFailed(AgentError):
+    """`agent watch --once` could not poll a repository (exit 1): the pass did not see GitHub."""
+
+    exit_code = 1
+
+
+def poll_failure_message(failures: dict[str, str], total: int) -> str:
+    """One line: which repositories could not be polled, and the first reason."""
+    repo, reason = next(iter(failures.items()))
+    if len(failures) == 1:
+        return f"poll failed for {repo}: {reason}"
+    return f"poll failed for {len(failures)} of {total} repositories ({', '.join(failures)}); {repo}: {reason}"
+
+
 @dataclass
 class DaemonConfig:
     """How the daemon runs; the CLI fills it from `agent watch` options."""
@@ -102,8 +116,7 @@ class Daemon:
             self.started_at = iso()
             self._reclaim_leases()
             if self.config.webhooks:
-                self.receiver = WebhookReceiver(self.intake, self.config.secret, self.config.host, self.config.port,
-                                                self.config.max_body, health=self.health, log=self.log).start()
+                self.receiver = self._listen()
             self._spawn("lock", self._keep_lock)
             for worker in self.workers:
                 self._spawn(worker.owner, lambda w=worker: w.run(self.stopping))
@@ -117,6 +130,16 @@ class Daemon:
         self.log.info("daemon started", owner=self.owner, version=__version__, repos=self.config.repos,
                       url=self.receiver.url if self.receiver else None, db=str(self.store.path))
         return self
+
+    def _listen(self) -> WebhookReceiver:
+        """The webhook receiver, listening; ConfigError (one line) when the address cannot be bound."""
+        host, port = self.config.host, self.config.port
+        try:
+            return WebhookReceiver(self.intake, self.config.secret, host, port, self.config.max_body,
+                                   health=self.health, log=self.log).start()
+        except OSError as exc:
+            raise ConfigError(f"cannot listen for webhooks on {host}:{port} ({exc.strerror or exc}); "
+                              f"pick another --webhook-port or --host") from None
 
     def stop(self, grace: float | None = None) -> None:
         """Stop taking work; let the current step finish for `grace` s, else park it; release the lock."""
@@ -144,7 +167,10 @@ class Daemon:
         return not any(thread.is_alive() for thread in self._threads.values())
 
     def run_once(self) -> dict[str, Any]:
-        """`agent watch --once`: poll every repository once, drain the queue, release the lock."""
+        """`agent watch --once`: poll every repository once, drain the queue, release the lock.
+
+        PollFailed (exit 1) when any repository could not be polled, after the queue was drained.
+        """
         self._take_lock()
         try:
             self._reclaim_leases()
@@ -156,7 +182,11 @@ class Daemon:
                 handled += 1
         finally:
             self.store.release_lock(DAEMON_LOCK, self.owner)
-        return {"handled": handled, "rate_limit_backoff": backoff, **self.health()}
+        result = {"handled": handled, "rate_limit_backoff": backoff, **self.health()}
+        if self.poller.failures:
+            self.log.info("once done", handled=handled, poll_failures=self.poller.failures)
+            raise PollFailed(poll_failure_message(self.poller.failures, len(self.config.repos)))
+        return result
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=f"daemon-{name}", daemon=True)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from agent.errors import BadInput
 from agent.evals.scoring import CaseResult, by_category
 
 START, END = "<!-- scorecard:start -->", "<!-- scorecard:end -->"
@@ -117,24 +115,6 @@ def update_readme(path: Path, body: str) -> None:
     """Rewrite only the scorecard block of a README."""
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     path.write_text(replace_block(text, body), encoding="utf-8")
-
-
-def check_writable(path: Path, flag: str) -> Path:
-    """BadInput now, before any case runs, when `path` could not be written later (no directory, read-only, …)."""
-    if path.is_dir():
-        raise BadInput(f"{flag} {path}: is a directory, not a file")
-    if not path.parent.is_dir():
-        raise BadInput(f"{flag} {path}: the directory {path.parent} does not exist")
-    try:
-        if path.exists():
-            with path.open("a", encoding="utf-8"):
-                pass
-        else:
-            with tempfile.TemporaryFile(dir=path.parent):
-                pass
-    except OSError as exc:
-        raise BadInput(f"{flag} {path}: cannot write there ({exc.strerror or exc})") from None
-    return path
 
 
 def summary_lines(metrics: dict[str, Any]) -> list[str]:

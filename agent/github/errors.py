@@ -78,6 +78,12 @@ class Failure:
     status: int | None
     headers: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    reason: str = ""
+    """For a failed connection: a few words (`connection refused`, `cannot resolve host`, `timed out`)."""
+    origin: str = ""
+    """For a failed connection: the scheme://host:port that could not be reached."""
+    never_sent: bool = False
+    """True when the connection was never made (refused, unresolvable): a write cannot have been applied."""
 
     def header(self, name: str) -> str | None:
         """A response header by case-insensitive name."""
@@ -124,7 +130,7 @@ def classify(failure: Failure, what: str, retry_at: float | None = None) -> GitH
     """Map a final failure of `what` (e.g. 'POST /repos/o/r/pulls') to a typed error."""
     status, msg = failure.status, failure.message or "no message"
     if status is None:
-        return NetworkError(f"GitHub unreachable for {what}: {msg}")
+        return NetworkError(unreachable_message(failure, what))
     if status == 401:
         return AuthError(f"GitHub rejected the credentials (401) for {what}: {msg}", status)
     if is_rate_limit(failure):
@@ -139,6 +145,12 @@ def classify(failure: Failure, what: str, retry_at: float | None = None) -> GitH
     if status >= 500:
         return ServerError(f"GitHub server error ({status}) for {what}: {msg}", status)
     return GitHubError(f"GitHub answered {status} for {what}: {msg}", status)
+
+
+def unreachable_message(failure: Failure, what: str) -> str:
+    """`cannot reach GitHub at http://host:port (connection refused) for GET /path`."""
+    where = f" at {failure.origin}" if failure.origin else ""
+    return f"cannot reach GitHub{where} ({failure.reason or failure.message or 'no answer'}) for {what}"
 
 
 def _permission_error(msg: str, what: str) -> PermissionDenied:

@@ -19,6 +19,7 @@ from agent.github.errors import (
     is_rate_limit,
     is_secondary_limit,
 )
+from agent.github.transport import connection_failure
 
 T = TypeVar("T")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
@@ -45,6 +46,10 @@ class RetryPolicy:
     """Floor for any rate-limit wait (a reset already past, or retry-after: 0), so we never spin."""
     jitter: float = 0.1
     """Extra fraction (0..jitter) added on top of every wait; never shortens an instruction."""
+    unreached_attempts: int = 2
+    """Attempts when the host refuses or cannot be resolved before it ever answered (a wrong URL fails fast)."""
+    unreached_backoff: float = 0.5
+    """The wait between those attempts."""
 
 
 def instructed_wait(failure: Failure, now: float, reset_margin: float = 0.0) -> float | None:
@@ -73,7 +78,7 @@ def retry_delay(failure: Failure, attempt: int, policy: RetryPolicy, now: float,
                 idempotent: bool) -> float | None:
     """Seconds to wait before the next attempt, before jitter; None when this failure is final."""
     if failure.status is None:
-        return backoff(attempt, policy) if idempotent else None
+        return backoff(attempt, policy) if idempotent or failure.never_sent else None
     if failure.status in (403, 429):
         if not is_rate_limit(failure):
             return None
@@ -96,6 +101,8 @@ class Retrier:
         self.sleep, self.clock, self.rand = sleep, clock, rand
         self.slept: list[float] = []
         """Every wait this retrier made, in order (for logs and tests)."""
+        self.answered = False
+        """Whether the server ever answered; until it has, a refused connection is not waited out."""
 
     def run(self, attempt: Callable[[], T], what: str, idempotent: bool,
             reauth: Callable[[], bool] | None = None) -> T:
@@ -120,21 +127,25 @@ class Retrier:
 
     def _try(self, attempt: Callable[[], T]) -> _Ok | Failure:
         try:
-            return _Ok(attempt())
+            result: _Ok | Failure = _Ok(attempt())
         except HttpFailure as exc:
-            return exc.failure
+            result = exc.failure
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
                 ConnectionError, TimeoutError) as exc:
-            return Failure(None, {}, f"{type(exc).__name__}: {exc}")
+            return connection_failure(exc)
+        self.answered = True
+        return result
 
     def _next_delay(self, failure: Failure, n: int, idempotent: bool) -> float | None:
+        if failure.never_sent and not self.answered:
+            return self.policy.unreached_backoff if n < self.policy.unreached_attempts else None
         delay = retry_delay(failure, n, self.policy, self.clock(), idempotent)
         if delay is None:
             return None
         return delay * (1.0 + self.policy.jitter * self.rand())
 
     def _final(self, failure: Failure, what: str, idempotent: bool, delay: float | None) -> Exception:
-        lost_answer = failure.status is None or failure.status in RETRYABLE_5XX
+        lost_answer = (failure.status is None and not failure.never_sent) or failure.status in RETRYABLE_5XX
         if lost_answer and not idempotent:
             return WriteUncertain(
                 f"{what} lost its answer ({failure.status or 'connection dropped'}): the write may "

@@ -15,10 +15,12 @@ import sqlite_utils
 
 from agent.errors import ConfigError
 from agent.logs.redact import redact, redact_obj
-from agent.store.schema import JSON_COLUMNS, SCHEMA_VERSION, statements
+from agent.store.schema import JSON_COLUMNS, SCHEMA_VERSION, TABLE_NAMES, statements
 
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for another writer's lock before `database is locked`."""
+SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first bytes of every SQLite database file."""
 
 
 def utc_now() -> datetime:
@@ -75,11 +77,15 @@ class Connection:
 
             path = db_path()
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._create_schema()
+        self._check_file()
+        try:
+            self._create_schema()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise self._unusable(exc) from None
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -113,6 +119,54 @@ class Connection:
             db.conn.execute("ROLLBACK")
             raise
         db.conn.execute("COMMIT")
+
+    def _check_file(self) -> None:
+        """ConfigError, before SQLite touches anything, when the path cannot hold our database."""
+        if self.path.is_dir():
+            raise ConfigError(f"{self.path} is a directory, not an agent database (set AGENT_HOME elsewhere)")
+        if self.path.is_file() and self.path.stat().st_size:
+            with self.path.open("rb") as handle:
+                if handle.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+                    raise ConfigError(f"{self.path} is not an agent database (not an SQLite file); "
+                                      f"move it aside or set AGENT_HOME elsewhere")
+            self._inspect_read_only()
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create {self.path.parent} for the agent database "
+                              f"({exc.strerror or exc}); set AGENT_HOME to a writable directory") from None
+
+    def _inspect_read_only(self) -> None:
+        """Look inside an existing file without writing to it: corrupt, too new, or another program's."""
+        try:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.OperationalError:
+            return  # cannot even open it read-only: the normal open reports why
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.OperationalError:
+            return
+        except sqlite3.DatabaseError as exc:
+            raise self._unusable(exc) from None
+        finally:
+            conn.close()
+        foreign = sorted(name for name in names - TABLE_NAMES if not name.startswith("sqlite_"))
+        if version == 0 and foreign:
+            raise ConfigError(f"{self.path} is not an agent database (it holds other tables: "
+                              f"{', '.join(foreign[:5])}); move it aside or set AGENT_HOME elsewhere")
+
+    def _unusable(self, exc: sqlite3.DatabaseError) -> ConfigError:
+        """The one-line error for an SQLite failure while opening `self.path`."""
+        text = str(exc)
+        if isinstance(exc, sqlite3.OperationalError) and "locked" not in text:
+            return ConfigError(f"cannot open the agent database {self.path} ({text}); "
+                               f"check its permissions or set AGENT_HOME elsewhere")
+        if "locked" in text:
+            return ConfigError(f"the agent database {self.path} is locked by another process ({text})")
+        return ConfigError(f"{self.path} is not an agent database ({text}); move it aside or set AGENT_HOME "
+                           f"elsewhere")
 
     def _create_schema(self) -> None:
         with self.transaction() as db:

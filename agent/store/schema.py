@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 SCHEMA_VERSION = 1
 """Bump with a migration in connection.migrate() when a table changes shape."""
 
@@ -76,6 +78,10 @@ CREATE TABLE IF NOT EXISTS incidents (
     status TEXT NOT NULL DEFAULT 'open', detail TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
 """
+
+
+TABLE_NAMES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", TABLES))
+"""Every table the agent creates; a file holding other tables belongs to another program."""
 
 
 def statements() -> list[str]:
