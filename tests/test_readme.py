@@ -7,7 +7,7 @@ from agent import PROJECT_ROOT
 
 def _commands() -> list[str]:
     text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    return re.findall(r"^```sh\n(.+?)\n```", text, flags=re.M)
+    return re.findall(r"^```sh\n(.+?)\n```", text, flags=re.MULTILINE)
 
 
 def test_readme_starts_with_a_run_command_and_a_test_command():
