@@ -6,13 +6,13 @@ import os
 from pathlib import Path
 
 from agent import PROJECT_ROOT
+from agent.errors import ConfigError
 
 
 def data_dir() -> Path:
     """The state directory: $AGENT_HOME, else ./.agent (created on first use)."""
     path = Path(os.environ.get("AGENT_HOME") or ".agent")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _ensure(path, "AGENT_HOME")
 
 
 def db_path() -> Path:
@@ -41,6 +41,13 @@ def cache_dir() -> Path:
     """Derived, disposable data (compiled pattern databases, validated DB digests): $AGENT_CACHE,
     else $XDG_CACHE_HOME/devops-agent, else ~/.cache/devops-agent; never the user's working tree."""
     root = os.environ.get("AGENT_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "devops-agent"
-    path = Path(root)
-    path.mkdir(parents=True, exist_ok=True)
+    return _ensure(Path(root), "AGENT_CACHE")
+
+
+def _ensure(path: Path, setting: str) -> Path:
+    """`path`, created if missing; a ConfigError naming the setting when it cannot be."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{setting} {path}: cannot create it ({exc.strerror or exc})") from None
     return path

@@ -153,3 +153,13 @@ def test_fix_sends_its_requests_to_github_api_url(tmp_path: Path):
     url = refused_url()
     done = agent("fix", "123", "--repo", "a/b", home=tmp_path, GITHUB_API_URL=url, GITHUB_TOKEN="t")
     assert f"cannot reach GitHub at {url} (connection refused)" in error_line(done)
+
+
+
+def test_an_agent_home_that_cannot_be_created_is_one_line_naming_the_setting(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    environ = {**os.environ, "AGENT_HOME": str(blocker / "home")}
+    done = subprocess.run([str(Path(sys.executable).parent / "agent"), "history"], check=False, capture_output=True,
+                          text=True, env=environ, timeout=120, cwd=tmp_path)
+    assert done.returncode == 2 and error_line(done).startswith("error: AGENT_HOME ")
