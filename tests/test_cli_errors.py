@@ -163,3 +163,12 @@ def test_an_agent_home_that_cannot_be_created_is_one_line_naming_the_setting(tmp
     done = subprocess.run([str(Path(sys.executable).parent / "agent"), "history"], check=False, capture_output=True,
                           text=True, env=environ, timeout=120, cwd=tmp_path)
     assert done.returncode == 2 and error_line(done).startswith("error: AGENT_HOME ")
+
+
+@pytest.mark.parametrize("content", [b'{"x": 1}', b"\x00\xffgarbage"])
+def test_a_state_file_that_is_not_a_sandbox_state_is_refused_and_left_untouched(tmp_path, content):
+    state = tmp_path / "state.json"
+    state.write_bytes(content)
+    done = agent("sandbox", "serve", "--state", str(state), home=tmp_path)
+    assert done.returncode == 2 and "not a sandbox state file" in error_line(done)
+    assert state.read_bytes() == content

@@ -65,7 +65,8 @@ def _sandbox(state: Path | None, **options):
     try:
         return Sandbox(state_path=state, **options)
     except (ValueError, KeyError, TypeError) as exc:  # the sandbox's own state loader; the file stays untouched
-        raise BadInput(f"--state {state}: not a sandbox state file ({type(exc).__name__}: {exc})") from None
+        reason = " ".join(str(exc).split())[:200]
+        raise BadInput(f"--state {state}: not a sandbox state file ({type(exc).__name__}: {reason})") from None
 
 
 def _start(sb, port: int, log_port: int) -> None:

@@ -243,6 +243,8 @@ class App(Model):
 
 
 class State(Model):
+    model_config = ConfigDict(extra="forbid")  # another program's JSON is refused, never overwritten
+
     repos: dict[str, Repo] = Field(default_factory=dict)
     tokens: dict[str, TokenInfo] = Field(default_factory=dict)
     apps: dict[int, App] = Field(default_factory=dict)
