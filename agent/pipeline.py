@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.executor import ExecResult, Executor
+from agent.executor.dashboard import Dashboard
 from agent.executor.rollback import merged_fix, open_pull_for_fix, revert_plan, sync_pull_outcomes
 from agent.gate_context import FAILING, gate_context, resolve_association, run_fields
 from agent.knowledge import load_known_issues
@@ -55,13 +56,15 @@ class Pipeline:
 
     def __init__(self, gh: Any, store: Any, policy: Policy, kb: Any = None, model: Any = None, index: Any = None,
                  clock: Callable[[], datetime] | None = None, verify_timeout: float = 1800.0,
-                 poll_interval: float = 10.0):
+                 poll_interval: float = 10.0, dashboard: bool = False):
         self.gh, self.store, self.policy = gh, store, policy
         self.kb = kb if kb is not None else load_known_issues()
         self.model, self.index, self.clock = model, index, clock
         self.llm_limits = None
         """Bounds of the Claude loop (None: agent.llm.limits defaults)."""
         self.executor = Executor(gh, store, policy, self.kb, verify_timeout, poll_interval, clock)
+        self.dashboard = Dashboard(self) if dashboard else None
+        """Lists runs a rate limit holds back on the repo's one dashboard issue (fault #32); None: off."""
 
     def now(self) -> datetime:
         return self.clock() if self.clock else datetime.now(UTC)
@@ -183,11 +186,14 @@ class Pipeline:
         return f"handled:{full_name}:{int(run_id)}:{int(attempt)}"
 
     def finish(self, full_name: str, run: dict[str, Any], result: HandleResult) -> HandleResult:
-        """Remember a final result so handling the run again returns it instead of acting twice."""
+        """Remember a final result so handling the run again returns it instead of acting twice; keep the
+        dashboard issue's list of runs held by rate limits up to date."""
         if result.status not in ("denied",):
             record = {"status": result.status, "plan_id": result.plan.id if result.plan else None,
                       "urls": result.urls, "reason": result.reason}
             self.store.set_kv(self.result_key(full_name, run["id"], run["run_attempt"]), record)
+        if self.dashboard is not None:
+            self.dashboard.record(full_name, run, result)
         return result
 
     def stored_result(self, full_name: str, run_id: int, attempt: int, record: dict[str, Any]) -> HandleResult:

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from agent.cli.options import GITHUB_URL_HELP, github_api_url, github_token, repo_name, run_id_checked
+from agent.cli.options import (
+    GITHUB_URL_HELP,
+    TOKEN_HELP,
+    github_api_url,
+    github_client,
+    repo_name,
+    run_id_checked,
+)
 
 
 def render(result) -> str:
@@ -31,11 +38,9 @@ def render(result) -> str:
     return "\n".join(lines)
 
 
-def run_fix(run_id: int, repo: str, url: str, token: str, dry_run: bool, verify_timeout: float,
-            poll_interval: float):
+def run_fix(run_id: int, repo: str, gh, dry_run: bool, verify_timeout: float, poll_interval: float):
     """Build the pipeline from the configuration and handle the run once."""
     from agent.config import db_path
-    from agent.github import GitHub
     from agent.llm.configured import model_from_env
     from agent.pipeline import Pipeline
     from agent.policy import load_policy
@@ -44,8 +49,8 @@ def run_fix(run_id: int, repo: str, url: str, token: str, dry_run: bool, verify_
     policy = load_policy()
     if dry_run:
         policy = policy.model_copy(update={"dry_run": True})
-    pipeline = Pipeline(GitHub(base_url=url, token=token), Store(db_path()), policy, model=model_from_env(),
-                        verify_timeout=verify_timeout, poll_interval=poll_interval)
+    pipeline = Pipeline(gh, Store(db_path()), policy, model=model_from_env(),
+                        verify_timeout=verify_timeout, poll_interval=poll_interval, dashboard=True)
     return pipeline.handle_run(repo, run_id)
 
 
@@ -55,7 +60,7 @@ def register(app: typer.Typer) -> None:
         run_id: Annotated[int, typer.Argument(help="the failed workflow run's id")],
         repo: Annotated[str | None, typer.Option("--repo", help="OWNER/NAME (default $GITHUB_REPOSITORY)")] = None,
         github_url: Annotated[str | None, typer.Option("--github-url", help=GITHUB_URL_HELP)] = None,
-        token: Annotated[str | None, typer.Option("--token", help="GitHub token (default $GITHUB_TOKEN)")] = None,
+        token: Annotated[str | None, typer.Option("--token", help=TOKEN_HELP)] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="decide and log, write nothing")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="print the result as one JSON object")] = False,
         verify_timeout: Annotated[float, typer.Option("--verify-timeout", min=0.0, help="seconds to wait for the fix "
@@ -64,7 +69,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Handle one failed run: diagnose it, plan a fix, ask the gate, and carry out what it allows."""
         full_name, run_id, url = repo_name(repo), run_id_checked(run_id), github_api_url(github_url)
-        result = run_fix(run_id, full_name, url, github_token(token), dry_run, verify_timeout, poll_interval)
+        result = run_fix(run_id, full_name, github_client(url, token), dry_run, verify_timeout, poll_interval)
         if as_json:
             print(json.dumps(result.to_dict(), indent=2, default=str))
         else:

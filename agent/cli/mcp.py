@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from agent.cli.options import GITHUB_URL_HELP, github_api_url, github_token, repo_name
+from agent.cli.options import GITHUB_URL_HELP, TOKEN_HELP, github_api_url, github_client, repo_name
 from agent.errors import BadInput
 
 TRANSPORTS = {"stdio": "stdio", "http": "streamable-http"}
@@ -21,10 +21,9 @@ def log_plainly() -> None:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
 
 
-def build(github_url: str, token: str, repo: str | None, search_mode: str, verify_timeout: float):
+def build(gh, repo: str | None, search_mode: str, verify_timeout: float):
     """The MCP server over the configured GitHub, store, policy and knowledge."""
     from agent.config import db_path
-    from agent.github import GitHub
     from agent.knowledge import load_known_issues
     from agent.mcp_server import AgentTools, build_server
     from agent.policy import load_policy
@@ -36,7 +35,7 @@ def build(github_url: str, token: str, repo: str | None, search_mode: str, verif
         from agent.rag import shared_index
 
         index = ModeIndex(shared_index(), search_mode)
-    tools = AgentTools(GitHub(base_url=github_url, token=token), Store(db_path()), load_policy(),
+    tools = AgentTools(gh, Store(db_path()), load_policy(),
                        kb=load_known_issues(), index=index, repo=repo or "", verify_timeout=verify_timeout)
     return build_server(tools)
 
@@ -47,7 +46,7 @@ def register(app: typer.Typer) -> None:
         transport: Annotated[str, typer.Option(help="stdio (for Claude Code, Cursor, VS Code) or http")] = "stdio",
         github_url: Annotated[str | None, typer.Option("--github-url", help=GITHUB_URL_HELP)] = None,
         repo: Annotated[str | None, typer.Option("--repo", help="default OWNER/NAME for tool calls")] = None,
-        token: Annotated[str | None, typer.Option("--token", help="GitHub token (default $GITHUB_TOKEN)")] = None,
+        token: Annotated[str | None, typer.Option("--token", help=TOKEN_HELP)] = None,
         host: Annotated[str, typer.Option(help="http transport: address to listen on")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="http transport: port", min=1, max=65535)] = 8765,
         search_mode: Annotated[str, typer.Option("--search-mode", help="guide search: hybrid or bm25")] = "hybrid",
@@ -61,9 +60,9 @@ def register(app: typer.Typer) -> None:
             raise BadInput(f"unknown search mode {search_mode!r}: use hybrid or bm25")
         default_repo = repo or os.environ.get("GITHUB_REPOSITORY")
         default_repo = repo_name(default_repo) if default_repo else None
-        url, secret = github_api_url(github_url), github_token(token)
+        gh = github_client(github_api_url(github_url), token)
         log_plainly()
-        server = build(url, secret, default_repo, search_mode, verify_timeout)
+        server = build(gh, default_repo, search_mode, verify_timeout)
         if transport == "stdio":
             server.run("stdio")
         else:

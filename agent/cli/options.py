@@ -1,4 +1,4 @@
-"""Arguments several commands share (--repo, run id, --github-url, --token), checked the same way everywhere."""
+"""Arguments several commands share (--repo, run id, --github-url, GitHub credentials), checked the same way everywhere."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from agent.errors import BadInput
 
 GITHUB_COM = "https://api.github.com"
 GITHUB_URL_HELP = "REST API root (default: $GITHUB_API_URL, else https://api.github.com)"
+TOKEN_HELP = "GitHub token (default $GITHUB_TOKEN; without one, the GitHub App in $AGENT_APP_*)"
 _REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
 
 
@@ -45,12 +47,78 @@ def github_api_url(url: str | None) -> str:
     return chosen.rstrip("/")
 
 
+APP_ENV = ("AGENT_APP_ID", "AGENT_APP_PRIVATE_KEY_FILE", "AGENT_APP_INSTALLATION_ID")
+"""The GitHub App's credentials (AGENT_APP_PRIVATE_KEY may hold the PEM text instead of the file)."""
+NO_CREDENTIALS = ("no GitHub token: pass --token or set GITHUB_TOKEN, or set AGENT_APP_ID, "
+                  "AGENT_APP_PRIVATE_KEY_FILE and AGENT_APP_INSTALLATION_ID for a GitHub App")
+
+
 def github_token(token: str | None) -> str:
-    """--token, else $GITHUB_TOKEN; BadInput when neither is set."""
-    secret = token or os.environ.get("GITHUB_TOKEN", "")
+    """--token, else $GITHUB_TOKEN (else $GH_TOKEN); BadInput when none is set."""
+    secret = token or os.environ.get("GITHUB_TOKEN", "") or os.environ.get("GH_TOKEN", "")
     if not secret:
-        raise BadInput("no GitHub token: set GITHUB_TOKEN or pass --token")
+        raise BadInput(NO_CREDENTIALS)
     return secret
+
+
+def github_auth(token: str | None) -> dict[str, Any]:
+    """GitHub() credentials: --token or $GITHUB_TOKEN, else the App from AGENT_APP_*; BadInput when neither."""
+    if token or os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN"):
+        return {"token": github_token(token)}
+    present = {name: bool(os.environ.get(name, "").strip()) for name in APP_ENV}
+    present["AGENT_APP_PRIVATE_KEY_FILE"] |= bool(os.environ.get("AGENT_APP_PRIVATE_KEY", "").strip())
+    if not any(present.values()):
+        raise BadInput(NO_CREDENTIALS)
+    missing = [name for name, found in present.items() if not found]
+    if missing:
+        raise BadInput(f"GitHub App credentials incomplete: set {' and '.join(missing)} (or use a token)")
+    return {"app_id": _app_number("AGENT_APP_ID"), "private_key": app_private_key(),
+            "installation_id": _app_number("AGENT_APP_INSTALLATION_ID")}
+
+
+def _app_number(name: str) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value.isdigit() or int(value) <= 0:
+        raise BadInput(f"{name} {value!r}: expected a positive number")
+    return int(value)
+
+
+def app_private_key() -> str:
+    """The App's RSA private key (PEM) from AGENT_APP_PRIVATE_KEY_FILE, else AGENT_APP_PRIVATE_KEY; checked now."""
+    path = os.environ.get("AGENT_APP_PRIVATE_KEY_FILE", "").strip()
+    source = f"AGENT_APP_PRIVATE_KEY_FILE {path}" if path else "AGENT_APP_PRIVATE_KEY"
+    if path:
+        try:
+            pem = Path(path).expanduser().read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a text file"
+            raise BadInput(f"{source}: cannot read the private key ({reason})") from None
+    else:
+        pem = os.environ.get("AGENT_APP_PRIVATE_KEY", "").replace("\\n", "\n")
+    return _checked_pem(pem.strip() + "\n", source)
+
+
+def _checked_pem(pem: str, source: str) -> str:
+    """`pem` when it is an RSA private key GitHub can verify (RS256); BadInput otherwise."""
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(pem.encode("utf-8"), password=None)
+    except (ValueError, TypeError):
+        raise BadInput(f"{source}: not a PEM private key (expected the App's unencrypted RSA key)") from None
+    except Exception:  # noqa: BLE001 - cryptography raises UnsupportedAlgorithm and friends
+        raise BadInput(f"{source}: not a usable PEM private key") from None
+    if not isinstance(key, RSAPrivateKey):
+        raise BadInput(f"{source}: the key is not RSA (GitHub Apps sign with RS256)")
+    return pem
+
+
+def github_client(url: str, token: str | None, **options: Any) -> Any:
+    """The configured agent.github.GitHub for `url`: token auth when given/set, else the GitHub App."""
+    from agent.github import GitHub
+
+    return GitHub(base_url=url, **github_auth(token), **options)
 
 
 def check_writable(path: Path, flag: str) -> Path:

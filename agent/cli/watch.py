@@ -55,7 +55,8 @@ def watch(
                           queued_after=queued_after, lease_seconds=lease_seconds)
     from agent.llm.configured import model_from_env
 
-    pipeline_options = {"poll_interval": ci_poll_interval, "verify_timeout": verify_timeout, "model": model_from_env()}
+    pipeline_options = {"poll_interval": ci_poll_interval, "verify_timeout": verify_timeout, "model": model_from_env(),
+                        "dashboard": True}
     daemon = _build(config, base_url, JsonLog(level=log_level), pipeline_options)
     if once:
         typer.echo(json.dumps(daemon.run_once(), default=str))
@@ -72,15 +73,13 @@ def _build(config, base_url: str, log, pipeline_options: dict):
         PipelineHandler,
         alerter_for,
         github_client,
-        github_token,
     )
     from agent.policy import load_policy
     from agent.store import Store
 
-    token = github_token()
+    gh = github_client(base_url, WORK_RETRY_WAIT)
+    poll_gh = github_client(base_url, POLL_RETRY_WAIT)
     store, policy = Store(), load_policy()
-    gh = github_client(base_url, token, WORK_RETRY_WAIT)
-    poll_gh = github_client(base_url, token, POLL_RETRY_WAIT)
     handler = PipelineHandler(gh, store, policy, **pipeline_options)
     return Daemon(store, gh, handler, policy, config, log=log, alerter=alerter_for(poll_gh), poll_gh=poll_gh)
 

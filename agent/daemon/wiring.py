@@ -29,19 +29,14 @@ def webhook_secret(secret_file: Path | None = None) -> str | None:
     return os.environ.get("AGENT_WEBHOOK_SECRET") or None
 
 
-def github_token() -> str:
-    """GITHUB_TOKEN (or GH_TOKEN): the daemon needs credentials that can open PRs that trigger CI."""
-    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
-    if not token:
-        raise ConfigError("GitHub credentials missing: set GITHUB_TOKEN (a PAT or App installation token)")
-    return token
+def github_client(base_url: str, max_wait: float, token: str | None = None) -> Any:
+    """GitHub with the CLI's credentials (token, $GITHUB_TOKEN/$GH_TOKEN, else the App in $AGENT_APP_*),
+    whose calls sleep at most `max_wait` seconds for limits before raising. The daemon's PRs must trigger
+    CI, so a workflow's own GITHUB_TOKEN will not do: use a PAT or the App."""
+    from agent.cli.options import github_client as configured
+    from agent.github import RetryPolicy
 
-
-def github_client(base_url: str, token: str, max_wait: float) -> Any:
-    """A GitHub client whose calls sleep at most `max_wait` seconds for limits before raising."""
-    from agent.github import GitHub, RetryPolicy
-
-    return GitHub(base_url=base_url, token=token, retry=RetryPolicy(max_total_wait=max_wait))
+    return configured(base_url, token, retry=RetryPolicy(max_total_wait=max_wait))
 
 
 def alerter_for(gh: Any) -> Alerter:

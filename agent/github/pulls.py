@@ -65,6 +65,11 @@ class PullsMixin:
             lambda: self.request("POST", f"/repos/{full_name}/issues", body=payload, idempotent=False)[2],
             lambda: self._find_same_issue(full_name, title, body))
 
+    def update_issue(self, full_name: str, number: int, body: str | None = None, state: str | None = None) -> dict:
+        """Edit an issue in place (its body and/or state "open"/"closed"); fields left None are unchanged."""
+        payload = {key: value for key, value in (("body", body), ("state", state)) if value is not None}
+        return self.request("PATCH", f"/repos/{full_name}/issues/{number}", body=payload, idempotent=True)[2]
+
     def comment_issue(self, full_name: str, number: int, body: str) -> dict:
         """Comment on an issue or pull request (never twice after a lost answer)."""
         path = f"/repos/{full_name}/issues/{number}/comments"
