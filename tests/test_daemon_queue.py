@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 from test_daemon_kit import (
     FAILED_LOGS,
     REPO,
     SECRET,
     RecordingHandler,
+    Result,
     deliver,
     make_daemon,
     quiet_log,
@@ -196,3 +198,18 @@ def test_a_default_branch_success_feeds_the_rollback_check(store):
         daemon.stop()
     assert answer["status"] == "outcome"
     assert [run["id"] for _, run in handler.outcomes] == [900] and handler.calls == []
+
+
+def test_a_run_held_back_by_a_rate_limit_is_queued_again_not_ended(store):
+    held = Result(status="denied", decision=SimpleNamespace(rule="rate_limit.prs_per_hour"))
+    handler = RecordingHandler()
+    handler.handle_run = lambda full_name, run_id, run_attempt=None: (handler.calls.append(run_id), held)[1]
+    daemon = make_daemon(store, handler).start()
+    try:
+        assert deliver(daemon.receiver.port, run_payload(300))[0] == 202
+        assert wait_for(lambda: handler.calls == [300])
+        assert wait_for(lambda: store.get_run(REPO, 300)["status"] == "queued")
+    finally:
+        daemon.stop()
+    row = store.get_run(REPO, 300)
+    assert row["lease_owner"] is None and row["available_at"] > row["created_at"]

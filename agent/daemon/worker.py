@@ -20,6 +20,10 @@ from agent.store import Store
 TRANSIENT = (NetworkError, ServerError, WriteUncertain, RateLimited)
 """Failures worth another try later: the job goes back to the queue with a delay."""
 MAX_CLAIMS = 5
+HELD_RETRY_SECONDS = 900.0
+"""A run the gate held back by a rate limit is offered again this much later (it stays on the dashboard)."""
+MAX_HELD_CLAIMS = 96
+"""About a day of re-offers; after that the held run is parked for a human."""
 """A job claimed this many times without finishing is marked failed (no endless retry)."""
 PARKED_STATUSES = frozenset({"needs_human"})
 """Pipeline statuses that park the job (it waits for a human) rather than finish it as done."""
@@ -129,6 +133,8 @@ class Worker:
             return self._retry_later(job, exc)
         except Exception as exc:  # noqa: BLE001 - one bad job must not stop the daemon
             return self._fail(job, exc)
+        if held_by_rate_limit(result) and job["claims"] < MAX_HELD_CLAIMS:
+            return self._hold(job, result)
         seconds = round(time.monotonic() - started, 3)
         summary = describe_result(result) if result is not None else {"status": fields.get("error", status)}
         if not self.store.finish(job["id"], self.owner, status, **fields):
@@ -164,6 +170,12 @@ class Worker:
         return {"id": job["run_id"], "run_attempt": job["run_attempt"], "head_branch": job["head_branch"],
                 "head_sha": job["head_sha"], "conclusion": job["conclusion"], "path": job["workflow"]}
 
+    def _hold(self, job: dict[str, Any], result: Any) -> None:
+        """Queue a rate-limited run again instead of ending it: the limit will pass, the failure will not."""
+        self.store.release(job["id"], self.owner, delay_seconds=HELD_RETRY_SECONDS)
+        self.log.info("job held by a rate limit", job=job["id"], repo=job["repo"], run_id=job["run_id"],
+                      rule=getattr(result.decision, "rule", None), retry_in_seconds=HELD_RETRY_SECONDS)
+
     def _retry_later(self, job: dict[str, Any], exc: Exception) -> None:
         if job["claims"] >= MAX_CLAIMS:
             return self._fail(job, exc)
@@ -178,3 +190,9 @@ class Worker:
         self.store.finish(job["id"], self.owner, "failed", error=error)
         self.store.set_kv(result_key(job["id"]), {"status": "failed", "error": error})
         self.log.error("job failed", job=job["id"], repo=job["repo"], run_id=job["run_id"], error=error)
+
+
+def held_by_rate_limit(result: Any) -> bool:
+    """True when the gate denied the run's plan only because a rate limit is reached for now."""
+    rule = getattr(getattr(result, "decision", None), "rule", None) or ""
+    return getattr(result, "status", None) == "denied" and rule.startswith("rate_limit.")
