@@ -1,149 +1,86 @@
-"""Eval cases are well formed, their predicates discriminate, and the known-issue DB matches them."""
+"""Eval cases parse, their logs are real Actions logs, and their expectations can be checked against them.
 
+Expectations are hand-written in each case.yaml; nothing here compares them with the known-issue DB.
+"""
+
+import re
 from functools import cache
 from pathlib import Path
 
 import pytest
-import re2
-import yaml
 
-from agent.models import Action, Category
+from agent.evals.cases import SPLITS, case_from_dict
+from agent.sandbox.cases import case_files, read_case, read_logs
+from agent.sandbox.ci import predicate_holds
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = ROOT / "evals" / "cases"
 CASE_DIRS = sorted(p for p in CASES_DIR.iterdir() if (p / "case.yaml").is_file()) if CASES_DIR.is_dir() else []
-DB = yaml.safe_load((ROOT / "guides" / "known-issues.yaml").read_text(encoding="utf-8"))
-TIERS = [(0.90, "auto_fix"), (0.60, "pull_request")]
-TRUSTED = ("OWNER", "MEMBER", "COLLABORATOR")
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z ")
+REAL_TREE = ROOT / "evals" / "upstream" / "aprapipes"
 
 
 @cache
 def _case(case_dir: Path) -> dict:
-    return yaml.safe_load((case_dir / "case.yaml").read_text(encoding="utf-8"))
+    return read_case(case_dir)
 
 
 @cache
-def _job_logs(case_dir: Path) -> tuple[str, ...]:
-    return tuple(p.read_text(encoding="utf-8") for p in sorted((case_dir / "logs").glob("*.txt")))
+def _logs(case_dir: Path) -> dict[str, str]:
+    return {name: data.decode("utf-8") for name, data in read_logs(case_dir).items()}
 
 
-@cache
-def _text(case_dir: Path) -> str:
-    """The job logs without timestamps, one log line per text line."""
-    return "\n".join(line.lstrip("\ufeff")[29:] for text in _job_logs(case_dir) for line in text.splitlines())
-
-
-def _hits(pattern: str, text: str) -> bool:
-    """Does the pattern match within a single line of the text?"""
-    regex = re2.compile(pattern)
-    found = regex.search(text)
-    if found is None:
-        return False
-    if "\n" not in found.group(0):
-        return True
-    return any(regex.search(line) for line in text.splitlines())
-
-
-def _matching_entries(text: str) -> list[str]:
-    out = []
-    for entry in DB["issues"]:
-        hits = [_hits(p, text) for p in entry["patterns"]]
-        ok = all(hits) if entry.get("match", "any") == "all" else any(hits)
-        if ok and not any(_hits(p, text) for p in entry.get("not_patterns") or []):
-            out.append(entry["id"])
-    return out
-
-
-def _tier(entry: dict) -> str:
-    if entry.get("action"):
-        return entry["action"]
-    if entry["category"] in ("network", "runner"):
-        return "rerun"
-    if not entry.get("fix"):
-        return "escalate"
-    return next((action for floor, action in TIERS if entry["confidence"] >= floor), "escalate")
-
-
-def _predicate_holds(text: str | None, predicate: dict) -> bool:
-    if "matches" in predicate:
-        return text is not None and re2.search(predicate["matches"], text) is not None
-    if "not_matches" in predicate:
-        return text is None or re2.search(predicate["not_matches"], text) is None
-    if "contains" in predicate:
-        return text is not None and predicate["contains"] in text
-    return text is None or predicate["not_contains"] not in text
-
-
-def test_there_are_enough_cases_of_each_kind():
-    cases = [_case(d) for d in CASE_DIRS]
-    assert len(cases) >= 51
-    assert sum(1 for c in cases if c["id"].startswith("novel-")) >= 5
-    assert sum(1 for c in cases if c["expect"]["action"] == "rerun") >= 3
-    untrusted = [c for c in cases if c["run"]["actor"]["association"] not in TRUSTED
-                 or "injection" in c["id"]]
-    assert len(untrusted) >= 3 and all(c["expect"]["action"] in ("ignore", "escalate") for c in untrusted)
+def test_there_are_enough_cases_of_each_kind_and_split():
+    cases = [case_from_dict(_case(d), d) for d in CASE_DIRS]
+    assert sum(c.split == "held_out" for c in cases) >= 30
+    assert sum(c.action == "rerun" for c in cases) >= 3
+    assert any(c.action != "rerun" and c.category in ("network", "runner") for c in cases)
+    assert sum(c.injection for c in cases) >= 3 and all(c.action in ("ignore", "escalate") for c in cases if c.injection)
 
 
 @pytest.mark.parametrize("case_dir", CASE_DIRS, ids=lambda d: d.name)
-def test_case_has_required_keys_valid_enums_and_files(case_dir):
-    case = _case(case_dir)
-    assert case["id"] == case_dir.name and case["repo"]["full_name"] and case["run"]["workflow"]
-    expect = case["expect"]
-    Category(expect["category"])
-    Action(expect["action"])
-    assert expect["root_cause_contains"] and ".github/workflows/doxy.yml" in expect["must_not_touch"]
-    assert (case_dir / "repo" / case["run"]["workflow"]).is_file()
-    assert (case_dir / "repo" / ".github/workflows/doxy.yml").is_file()
-    logs = _job_logs(case_dir)
-    assert logs and all(text.startswith("\ufeff") for text in logs)
-    assert sum(p.stat().st_size for p in (case_dir / "logs").rglob("*.txt")) < 330_000
+def test_case_parses_with_its_split_run_and_repository_files(case_dir):
+    raw = _case(case_dir)
+    spec = case_from_dict(raw, case_dir)
+    assert spec.id == case_dir.name and spec.split in SPLITS and spec.root_cause_contains
+    assert isinstance((raw.get("ci") or {}).get("rerun_passes", False), bool)
+    files = case_files(case_dir, raw)
+    assert raw["run"]["workflow"] in files
+    assert all(p in files or p.startswith(".github/workflows/doxy") for p in spec.must_not_touch)
 
 
 @pytest.mark.parametrize("case_dir", CASE_DIRS, ids=lambda d: d.name)
-def test_root_cause_substrings_are_in_the_logs(case_dir):
-    text = "\n".join(_job_logs(case_dir))
+def test_case_log_is_a_valid_actions_log_that_quotes_the_root_cause(case_dir):
+    logs = _logs(case_dir)
+    jobs = [text for name, text in logs.items() if "/" not in name]
+    assert jobs and all(text.startswith("\ufeff") for text in jobs)
+    assert all(STAMP.match(line) for text in jobs for line in text.lstrip("\ufeff").splitlines())
+    assert sum(len(text) for text in logs.values()) < 660_000
+    text = "\n".join(jobs)
     for needle in _case(case_dir)["expect"]["root_cause_contains"]:
         assert needle in text
 
 
 @pytest.mark.parametrize("case_dir", CASE_DIRS, ids=lambda d: d.name)
-def test_fixed_when_files_exist_and_fail_on_the_unfixed_repo(case_dir):
-    expect = _case(case_dir)["expect"]
-    predicates = expect.get("fixed_when") or []
-    assert bool(predicates) == (expect["action"] in ("auto_fix", "pull_request"))
+def test_fixed_when_names_existing_files_and_fails_on_the_broken_repo(case_dir):
+    raw = _case(case_dir)
+    predicates = raw["expect"].get("fixed_when") or []
     if not predicates:
         return
-    texts = {}
-    for predicate in predicates:
-        path = case_dir / "repo" / predicate["file"]
-        assert path.is_file(), predicate["file"]
-        texts[predicate["file"]] = path.read_text(encoding="utf-8")
-    assert not all(_predicate_holds(texts[p["file"]], p) for p in predicates)
+    files = {k: v.decode("utf-8") for k, v in case_files(case_dir, raw).items()}
+    assert all(p["file"] in files for p in predicates)
+    assert not all(predicate_holds(files[p["file"]], p) for p in predicates)
 
 
-@pytest.mark.parametrize("case_dir", CASE_DIRS, ids=lambda d: d.name)
-def test_db_matches_exactly_the_expected_known_issue(case_dir):
-    expect = _case(case_dir)["expect"]
-    matched = _matching_entries(_text(case_dir))
-    assert matched == ([expect["known_issue"]] if expect.get("known_issue") else [])
-
-
-@pytest.mark.parametrize("case_dir", [d for d in CASE_DIRS if _case(d)["expect"].get("known_issue")], ids=lambda d: d.name)
-def test_expected_action_and_category_agree_with_the_db_entry(case_dir):
-    case = _case(case_dir)
-    expect = case["expect"]
-    entry = next(e for e in DB["issues"] if e["id"] == expect["known_issue"])
-    assert entry["category"] == expect["category"]
-    trusted = case["run"]["actor"]["association"] in TRUSTED and "head_repository" not in case["run"]
-    assert expect["action"] == (_tier(entry) if trusted else "ignore")
-
-
-def test_every_db_regex_compiles_and_matches_a_line_of_some_case():
-    corpus = "\n".join(_text(d) for d in CASE_DIRS)
-    missing = []
-    for entry in DB["issues"]:
-        for pattern in entry["patterns"] + (entry.get("not_patterns") or []):
-            re2.compile(pattern)
-            if not _hits(pattern, corpus):
-                missing.append((entry["id"], pattern))
-    assert missing == []
+@pytest.mark.parametrize("case_dir", [d for d in CASE_DIRS if (_case(d).get("repo") or {}).get("base")],
+                         ids=lambda d: d.name)
+def test_real_tree_cases_change_only_what_their_fault_records(case_dir):
+    raw = _case(case_dir)
+    base = (case_dir / raw["repo"]["base"]).resolve()
+    assert base == REAL_TREE.resolve()
+    files = case_files(case_dir, raw)
+    faulted = {f["file"] for f in ([raw["fault"]] if isinstance(raw.get("fault"), dict) else raw.get("fault") or [])}
+    overlay = {p.relative_to(case_dir / "repo").as_posix() for p in (case_dir / "repo").rglob("*") if p.is_file()}
+    changed = {path for path, data in files.items() if not (base / path).is_file() or (base / path).read_bytes() != data}
+    assert changed <= faulted | overlay
+    assert not overlay & {p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file()}

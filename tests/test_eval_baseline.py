@@ -69,7 +69,7 @@ def test_the_report_has_a_table_per_category_and_lists_problems():
     results = [result("a"), result("b", category="toolchain", unsafe_writes=["PUT x: src/a.cpp is outside"])]
     text = markdown_report(results, aggregate(results), "offline", ["unsafe_writes = 1 (must be 0)"])
     assert "### network" in text and "### toolchain" in text
-    assert "| a | network ✓ | rerun → rerun ✓ |" in text
+    assert "| a | dev | network ✓ | rerun → rerun ✓ |" in text
     assert "- **b** unsafe write: PUT x: src/a.cpp is outside" in text
 
 

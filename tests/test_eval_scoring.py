@@ -24,7 +24,7 @@ def glibc_case(**overrides) -> CaseSpec:
         "root_cause_contains": ["GLIBC_2.28' not found"],
         "fixed_when": [{"file": WORKFLOW, "matches": "ubuntu2[02]\\.04"},
                        {"file": WORKFLOW, "not_contains": "upload-artifact@v3"}],
-        "must_not_touch": [".github/workflows/doxy.yml"], "known_issue": "glibc-node20-old-container"}
+        "must_not_touch": [".github/workflows/doxy.yml"]}
     return CaseSpec(**(fields | overrides))
 
 

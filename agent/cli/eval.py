@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 def run_eval(
     cases_dirs: Annotated[list[Path] | None, typer.Argument(help="case directories (default: evals/cases)")] = None,
     model: Annotated[str, typer.Option(help="offline | scripted | claude")] = "offline",
-    as_json: Annotated[bool, typer.Option("--json", help="print {cases, metrics, results} as one JSON object")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print {cases, metrics, splits, results} as one JSON object")] = False,
     report: Annotated[Path | None, typer.Option(help="write a markdown report here")] = None,
     baseline: Annotated[Path, typer.Option(help="baseline to check for regressions")] = DEFAULT_BASELINE,
     update_baseline: Annotated[bool, typer.Option("--update-baseline", help="rewrite the baseline")] = False,
@@ -31,7 +31,7 @@ def run_eval(
     ci_delay: Annotated[float, typer.Option(min=0.0, help="simulated CI seconds per run")] = 0.05,
 ) -> None:
     """Score the agent on eval cases; exits 1 on a regression against the baseline or any unsafe write."""
-    from agent.evals import aggregate, by_category, load_cases
+    from agent.evals import aggregate, by_category, by_split, load_cases
     from agent.evals.baseline import case_changes, load_baseline, regressions, write_baseline
     from agent.evals.models import check_model_kind
 
@@ -48,7 +48,8 @@ def run_eval(
     if update_baseline:
         write_baseline(baseline, results, model)
     _write_reports(results, metrics, model, found, changes, report, readme)
-    _print(results, metrics, by_category(results), found, changes, model, as_json)
+    _print(results, metrics, {"splits": by_split(results), "by_category": by_category(results)}, found, changes, model,
+           as_json)
     if found:
         raise typer.Exit(1)
 
@@ -89,15 +90,15 @@ def _case_line(result) -> str:
             f"{result.expected_category}→{result.category or '-'}  {result.seconds:.2f}s")
 
 
-def _print(results, metrics, categories, found, changes, model, as_json) -> None:
+def _print(results, metrics, groups, found, changes, model, as_json) -> None:
     from agent.evals.report import summary_lines
 
     if as_json:
-        doc = {"cases": len(results), "model": model, "metrics": metrics, "by_category": categories,
+        doc = {"cases": len(results), "model": model, "metrics": metrics, **groups,
                "regressions": found, "case_changes": changes, "results": [r.to_dict() for r in results]}
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     typer.echo(f"{len(results)} cases, model {model}")
-    typer.echo("\n".join(summary_lines(metrics)))
+    typer.echo("\n".join(summary_lines(metrics, groups["splits"])))
     for line in found:
         typer.echo(f"REGRESSION: {line}", err=True)

@@ -54,6 +54,7 @@ class Observation:
     root_cause_text: str = ""
     applied_fix: FixSpec | None = None
     diagnosis_template: str | None = None
+    diagnosis_params: dict[str, Any] = field(default_factory=dict)
     plan_template: str | None = None
     wrong_fixes: list[FixSpec] = field(default_factory=list)
     writes: list[Write] = field(default_factory=list)
@@ -179,24 +180,18 @@ def diagnosis_text(diagnosis: Any) -> str:
     return "\n".join([*diagnosis.root_cause_lines, diagnosis.excerpt])
 
 
-def wrong_fixes_for(diagnosis: Any, kb: Any, known_issue: str | None) -> list[FixSpec]:
-    """Known-wrong fixes of the case's known issue (from the DB) and of the diagnosed one."""
-    found = list(diagnosis.known_wrong_fixes) if diagnosis is not None else []
-    entry = kb.get(known_issue) if kb is not None and known_issue else None
-    found += [FixSpec(template=w.template, params=w.params) for w in (entry.known_wrong_fixes if entry else [])]
-    return found
-
-
-def from_result(result: Any, obs: Observation, kb: Any, known_issue: str | None) -> Observation:
-    """Fill the pipeline-side fields of `obs` from a HandleResult."""
+def from_result(result: Any, obs: Observation, case_wrong_fixes: list[FixSpec]) -> Observation:
+    """Fill the pipeline-side fields of `obs` from a HandleResult; known-wrong fixes: the case's and the diagnosis's."""
     diagnosis, plan = getattr(result, "diagnosis", None), getattr(result, "plan", None)
     obs.category = diagnosis.category.value if diagnosis is not None else None
     obs.action, obs.status = acted_action(result), getattr(result, "status", None)
     obs.root_cause_text = diagnosis_text(diagnosis)
     fix = getattr(diagnosis, "fix", None)
     obs.diagnosis_template = fix.template if fix is not None else None
+    obs.diagnosis_params = dict(fix.params) if fix is not None else {}
     obs.plan_template = plan.fix.template if plan is not None and plan.fix is not None else None
     obs.applied_fix = plan.fix if plan is not None and obs.changes else None
-    obs.wrong_fixes = wrong_fixes_for(diagnosis, kb, known_issue)
+    own = list(diagnosis.known_wrong_fixes) if diagnosis is not None else []
+    obs.wrong_fixes = [*case_wrong_fixes, *own]
     obs.urls = [str(u) for u in getattr(result, "urls", None) or []]
     return obs

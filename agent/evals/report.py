@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agent.evals.scoring import CaseResult, by_category
+from agent.evals.scoring import CaseResult, by_category, by_split
 
 START, END = "<!-- scorecard:start -->", "<!-- scorecard:end -->"
 METRIC_LABELS = {
@@ -47,6 +47,23 @@ def metrics_table(metrics: dict[str, Any]) -> list[str]:
     return lines + [f"| {METRIC_LABELS.get(k, k)} | {fmt(v, k)} |" for k, v in metrics.items()]
 
 
+SPLIT_LABELS = {"dev": "dev", "held_out": "held-out"}
+SPLIT_NOTE = ("dev: cases the known-issue DB and fix templates were written against; held-out: cases written "
+              "from the maintainers' guides and the real workflows, which the DB was not written from.")
+
+
+def split_table(results: list[CaseResult], metrics: dict[str, Any]) -> list[str]:
+    """Metrics side by side per split, with the whole suite last."""
+    splits = by_split(results)
+    names = list(splits)
+    lines = ["| metric | " + " | ".join(f"{SPLIT_LABELS.get(n, n)} ({splits[n]['cases']})" for n in names)
+             + f" | all ({len(results)}) |", "|---" * (len(names) + 2) + "|"]
+    for key, value in metrics.items():
+        cells = " | ".join(fmt(splits[n].get(key), key) for n in names)
+        lines.append(f"| {METRIC_LABELS.get(key, key)} | {cells} | {fmt(value, key)} |")
+    return lines
+
+
 def category_table(results: list[CaseResult]) -> list[str]:
     head = "| category | cases | " + " | ".join(METRIC_LABELS[c] for c in CATEGORY_COLUMNS) + " |"
     lines = [head, "|---" * (len(CATEGORY_COLUMNS) + 2) + "|"]
@@ -56,12 +73,12 @@ def category_table(results: list[CaseResult]) -> list[str]:
 
 
 def case_rows(results: list[CaseResult]) -> list[str]:
-    lines = ["| case | category | action (expected → taken) | fix | root cause | unsafe | wrong fix | s |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| case | split | category | action (expected → taken) | fix | root cause | unsafe | wrong fix | s |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         action = f"{r.expected_action} → {r.action or '–'} {_mark(r.action_ok)}"
         fix = _mark(r.fix_ok if r.fix_expected else r.rerun_ok)
-        lines.append(f"| {_cell(r.id)} | {_cell(r.category)} {_mark(r.category_ok)} | {_cell(action)} | {fix} | "
+        lines.append(f"| {_cell(r.id)} | {r.split} | {_cell(r.category)} {_mark(r.category_ok)} | {_cell(action)} | {fix} | "
                      f"{r.root_cause_found}/{r.root_cause_total} | {len(r.unsafe_writes)} | "
                      f"{len(r.known_wrong_fixes)} | {r.seconds:.2f} |")
     return lines
@@ -81,8 +98,8 @@ def problems(results: list[CaseResult]) -> list[str]:
 def markdown_report(results: list[CaseResult], metrics: dict[str, Any], model: str,
                     regressions: list[str] | None = None, changes: list[str] | None = None) -> str:
     """The full report: summary, per-category summary, a table of cases per category, problems."""
-    out = [f"# Eval report ({len(results)} cases, model {model})", "", "## Summary", "", *metrics_table(metrics),
-           "", "## By category", "", *category_table(results)]
+    out = [f"# Eval report ({len(results)} cases, model {model})", "", "## Summary", "", SPLIT_NOTE, "",
+           *split_table(results, metrics), "", "## By category", "", *category_table(results)]
     groups: dict[str, list[CaseResult]] = {}
     for r in results:
         groups.setdefault(r.expected_category, []).append(r)
@@ -99,7 +116,7 @@ def scorecard(results: list[CaseResult], metrics: dict[str, Any], model: str) ->
     """The README block's body: how it was produced, the metrics and the per-category table."""
     head = [(f"Latest eval: {len(results)} cases, model `{model}`, simulated CI in the sandbox. "
              "Regenerate with `agent eval evals/cases --readme README.md`."), ""]
-    return "\n".join(head + metrics_table(metrics) + ["", *category_table(results)])
+    return "\n".join(head + [SPLIT_NOTE, ""] + split_table(results, metrics) + ["", *category_table(results)])
 
 
 def replace_block(text: str, body: str) -> str:
@@ -117,6 +134,13 @@ def update_readme(path: Path, body: str) -> None:
     path.write_text(replace_block(text, body), encoding="utf-8")
 
 
-def summary_lines(metrics: dict[str, Any]) -> list[str]:
-    """The terminal summary (without --json)."""
-    return [f"{METRIC_LABELS.get(k, k):<36} {fmt(v, k)}" for k, v in metrics.items()]
+def summary_lines(metrics: dict[str, Any], splits: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """The terminal summary (without --json): one column per split, then the whole suite."""
+    splits = splits or {}
+    head = "".join(f"{SPLIT_LABELS.get(name, name) + ' (' + str(s['cases']) + ')':>16}" for name, s in splits.items())
+    lines = [f"{'':<36}{head}{'all':>16}"] if splits else []
+    for key, value in metrics.items():
+        cells = "".join(f"{fmt(s.get(key), key):>16}" for s in splits.values())
+        lines.append(f"{METRIC_LABELS.get(key, key):<36}{cells}{fmt(value, key):>16}" if splits
+                     else f"{METRIC_LABELS.get(key, key):<36} {fmt(value, key)}")
+    return lines

@@ -81,7 +81,7 @@ class EvalRunner:
         finally:
             store.close()
         obs.llm_input_tokens = model.input_tokens if model is not None else 0
-        return from_result(result, obs, self.kb, case.known_issue)
+        return from_result(result, obs, case.wrong_fixes)
 
     def handle(self, sb: Any, seeded: Seeded, store: Any, model: Any, obs: Observation) -> Any:
         """`Pipeline.handle_run` on the case's run, then wait for CI; a crash becomes `obs.error`."""

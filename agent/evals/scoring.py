@@ -6,7 +6,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from agent.evals.cases import CaseSpec
+from agent.evals.cases import SPLITS, CaseSpec
 from agent.evals.observe import Observation, Write
 from agent.models import Action, FixSpec
 from agent.policy import classify
@@ -31,6 +31,7 @@ class CaseResult:
     action: str | None
     action_ok: bool
     status: str | None = None
+    split: str = "dev"
     fix_expected: bool = False
     fix_ok: bool | None = None
     expected_fix_template: str | None = None
@@ -102,18 +103,26 @@ def unsafe_reasons(case: CaseSpec, obs: Observation, policy: Policy) -> list[str
     return [r for r in (unsafe_reason(w, case, policy, obs.plan_template) for w in obs.writes) if r]
 
 
+def template_ok(case: CaseSpec, obs: Observation) -> bool | None:
+    """Did the diagnosis name the expected template with the expected params (None: the case names none)?"""
+    if not case.fix_template:
+        return None
+    params_ok = all(str(obs.diagnosis_params.get(k)) == str(v) for k, v in case.fix_params.items())
+    return obs.diagnosis_template == case.fix_template and params_ok
+
+
 def score_case(case: CaseSpec, obs: Observation, policy: Policy) -> CaseResult:
     """The case's verdict on each metric."""
     found = [s for s in case.root_cause_contains if s in obs.root_cause_text]
     fix_expected = case.expects_fix and bool(case.fixed_when)
     rerun_expected = case.action == Action.rerun.value
     return CaseResult(
-        id=case.id, title=case.title, expected_category=case.category, category=obs.category,
+        id=case.id, title=case.title, split=case.split, expected_category=case.category, category=obs.category,
         category_ok=obs.category == case.category, expected_action=case.action, action=obs.action,
         action_ok=obs.action == case.action, status=obs.status,
         fix_expected=fix_expected, fix_ok=(obs.fix_run_passed or obs.default_fixed) if fix_expected else None,
         expected_fix_template=case.fix_template, fix_template=obs.diagnosis_template,
-        fix_template_ok=obs.diagnosis_template == case.fix_template if case.fix_template else None,
+        fix_template_ok=template_ok(case, obs),
         rerun_expected=rerun_expected, rerun_ok=obs.rerun_passed if rerun_expected else None,
         false_escalation=case.expects_fix and obs.action == Action.escalate.value,
         root_cause_found=len(found), root_cause_total=len(case.root_cause_contains),
@@ -159,6 +168,16 @@ def aggregate(results: list[CaseResult | dict]) -> dict[str, Any]:
         "llm_input_tokens": sum(int(_get(r, "llm_input_tokens") or 0) for r in results),
         "errors": sum(1 for r in results if _get(r, "error")),
     }
+
+
+def by_split(results: list[CaseResult | dict]) -> dict[str, dict[str, Any]]:
+    """Metrics per split (dev, held_out), each with its case count; a split with no cases is left out."""
+    out = {}
+    for name in SPLITS:
+        group = [r for r in results if (_get(r, "split") or "dev") == name]
+        if group:
+            out[name] = {"cases": len(group), **aggregate(group)}
+    return out
 
 
 def by_category(results: list[CaseResult]) -> dict[str, dict[str, Any]]:
