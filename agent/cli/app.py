@@ -40,13 +40,14 @@ COMMAND_MODULES = [
     "demo",
     "chat",
     "mcp",
+    "action",
 ]
 """Modules under agent.cli; each exposes register(app). Keep their imports light."""
 
 COMMAND_HOMES = {
     "triage": "triage", "index": "index", "search": "index", "sandbox": "sandbox", "policy": "policy",
     "fix": "fix", "eval": "eval", "kb": "kb", "watch": "watch", "status": "status", "history": "status",
-    "demo": "demo", "chat": "chat", "mcp": "mcp",
+    "demo": "demo", "chat": "chat", "mcp": "mcp", "action": "action",
 }
 """Which module defines each top-level command, so `agent triage` imports only what it needs."""
 
