@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
@@ -26,15 +28,18 @@ from agent.drafts import clean
 from agent.errors import AgentError
 from agent.llm.handoff import carry_out, decide_plan, diagnose, plan_from_draft, tool_context
 from agent.policy import Deny, summary
+from agent.triage import triage
 from tools.base import PlanDraft, Tool, ToolContext, ToolInput, drop_titles
 from tools.registry import Registry, describe
 from tools.runcache import remember
 
 SERVER_NAME = "devops-agent"
 INSTRUCTIONS = ("Investigate failed GitHub Actions runs (read tools about a run take its run_id; search_guides "
-                "and lookup_known_issue need none; list_recent_runs takes a run_id or a workflow). Staging "
+                "and lookup_known_issue need none; list_recent_runs takes a run_id or a workflow). triage_log "
+                "diagnoses a build log given as a local file path or as text, without GitHub. Staging "
                 "tools propose a remedy and return the policy gate's decision and a plan id; nothing is written "
-                "until execute_plan(plan_id) is called and the gate, asked again, allows it.")
+                "until execute_plan(plan_id) is called and the gate, asked again, allows it. Tools act only on "
+                "the repositories the server was started with (--repo).")
 SKIPPED = frozenset({"submit_plan"})
 """Loop-only tools: an MCP client ends nothing; each staging call is its own plan."""
 RUN_OPTIONAL = frozenset({"search_guides", "lookup_known_issue"})
@@ -47,8 +52,25 @@ EXPECTED = (AgentError, LookupError, ValidationError)
 """Failures a client should read as one line: GitHub errors, unknown runs or ids, invalid values."""
 
 
+NO_REPOSITORY = "no repository is configured: start agent mcp with --repo OWNER/NAME (repeatable)"
+TEXT_CAP = 32 << 20
+"""Largest pasted log triage_log accepts (characters)."""
+
+
 class ExecutePlanInput(ToolInput):
     plan_id: str = Field(min_length=1, max_length=64, description="The plan id a staging tool returned.")
+
+
+class TriageLogInput(ToolInput):
+    path: str | None = Field(None, min_length=1, max_length=4096, description=(
+        "A local log file or run-log directory: a run-log zip, a job log, `gh run view --log` output, or any "
+        "text build log (make, Gradle, a terminal)."))
+    text: str | None = Field(None, min_length=1, max_length=TEXT_CAP, description="Instead of path: the log text itself.")
+
+
+def triage_log_doc() -> str:
+    return ("Diagnose a build log without GitHub: give a local file path or the log text. Returns the diagnosis "
+            "as JSON (category, known issue, proposed action, fix, root-cause lines, redacted excerpt, failed steps).")
 
 
 def execute_plan_doc() -> str:
@@ -61,8 +83,13 @@ class AgentTools:
     """The registry bound to runs on GitHub: one cached ToolContext per run, one call at a time."""
 
     def __init__(self, gh: Any, store: Any, policy: Any, kb: Any = None, index: Any = None, repo: str = "",
-                 registry: Registry | None = None, verify_timeout: float = 1800.0, poll_interval: float = 10.0):
+                 registry: Registry | None = None, verify_timeout: float = 1800.0, poll_interval: float = 10.0,
+                 repos: Sequence[str] = (), no_github: str = "GitHub is not configured"):
         self.gh, self.store, self.policy, self.kb, self.index, self.repo = gh, store, policy, kb, index, repo
+        self.repos = {name.lower() for name in (repo, *repos) if name}
+        """The repositories tools may act on (the default `repo` and every other configured one)."""
+        self.no_github = no_github
+        """The one line a GitHub tool answers when the server has no credentials (gh is None)."""
         self.registry = registry or Registry()
         self.verify_timeout, self.poll_interval = verify_timeout, poll_interval
         self.contexts: dict[tuple[str, int], ToolContext] = {}
@@ -73,26 +100,38 @@ class AgentTools:
         name = self.repo_name(repo)
         key = (name, int(run_id))
         if key not in self.contexts:
-            self.contexts[key] = tool_context(self.gh, name, int(run_id), store=self.store, kb=self.kb,
+            self.contexts[key] = tool_context(self.github(), name, int(run_id), store=self.store, kb=self.kb,
                                               index=self.index, policy=self.policy)
         return self.contexts[key]
 
+    def github(self) -> Any:
+        """The GitHub client, or a ToolError saying which credentials to set."""
+        if self.gh is None:
+            raise ToolError(self.no_github)
+        return self.gh
+
     def repo_name(self, repo: str | None) -> str:
-        """`repo`, or the server's --repo; OWNER/NAME or a ToolError."""
+        """`repo`, or the server's --repo: one of the configured repositories, or a ToolError."""
         name = repo or self.repo
-        if name.count("/") != 1:
-            raise ToolError("give repo as OWNER/NAME (the server was started without --repo)")
+        if not self.repos:
+            raise ToolError(NO_REPOSITORY)
+        if not name:
+            raise ToolError(f"give repo as OWNER/NAME, one of: {', '.join(sorted(self.repos))}")
+        if name.lower() not in self.repos:
+            raise ToolError(f"repository {name} is not configured for this server "
+                            f"(configured: {', '.join(sorted(self.repos))})")
         return name
 
     def bare_context(self, repo: str | None) -> ToolContext:
         """A context on no run: the guides and the known-issue DB (and the repository, when known)."""
-        return ToolContext(repo=repo or self.repo, gh=self.gh, store=self.store, kb=self.kb, index=self.index,
+        name = self.repo_name(repo) if repo else self.repo
+        return ToolContext(repo=name, gh=self.gh, store=self.store, kb=self.kb, index=self.index,
                            policy=self.policy)
 
     def workflow_context(self, repo: str | None, workflow: str) -> ToolContext:
         """A context standing for "now" on a workflow: its newest run's path, later than every run."""
         name = self.repo_name(repo)
-        runs = self.gh.list_runs(name)
+        runs = self.github().list_runs(name)
         found = next((r for r in runs if workflow in (r.get("path"), r.get("name"))
                       or str(r.get("path") or "").endswith("/" + workflow)), None)
         if found is None:
@@ -151,6 +190,7 @@ class AgentTools:
     def execute(self, plan_id: str) -> str:
         """Decide again now; carry out only what the decision allows."""
         with self.lock:
+            self.github()
             plan = self.store.get_plan(plan_id)
             if plan is None:
                 raise ToolError(f"no plan {plan_id!r}")
@@ -165,6 +205,17 @@ class AgentTools:
             return json.dumps({"plan_id": plan.id, "executed": True, "status": outcome.status, "urls": outcome.urls,
                                "reason": clean(outcome.reason), "decision": decision.to_dict(),
                                "summary": summary(decision)}, indent=2)
+
+
+    def triage_log(self, path: str | None = None, text: str | None = None) -> str:
+        """The diagnosis of a local log file or pasted log text, as redacted JSON; no GitHub needed."""
+        if (path is None) == (text is None):
+            raise ToolError("give either path (a local log file) or text (the log itself)")
+        if path is not None and path.strip() == "-":
+            raise ToolError("path '-' (stdin) is the server's own channel: give a file path or text")
+        source = Path(path).expanduser() if path is not None else text.encode("utf-8")
+        diagnosis = triage(source, kb=self.kb)
+        return clean(json.dumps(diagnosis.model_dump(mode="json"), indent=2))
 
 
 def one_line(error: Exception) -> str:
@@ -217,4 +268,5 @@ def build_server(tools: AgentTools) -> MCPServer:
                                 lambda _tool=tool, **arguments: tools.call(_tool, arguments), per_run=True))
     exposed.append(mcp_tool("execute_plan", execute_plan_doc(), ExecutePlanInput,
                             lambda plan_id: tools.execute(plan_id), per_run=False))
+    exposed.append(mcp_tool("triage_log", triage_log_doc(), TriageLogInput, tools.triage_log, per_run=False))
     return MCPServer(SERVER_NAME, instructions=INSTRUCTIONS, tools=exposed)

@@ -42,7 +42,7 @@ def text_of(result) -> str:
     return "\n".join(block.text for block in result.content)
 
 
-def test_the_server_lists_every_registry_tool_but_submit_plan_and_adds_execute_plan(served):
+def test_the_server_lists_every_registry_tool_but_submit_plan_and_adds_execute_plan_and_triage_log(served):
     _, _, _, server = served
 
     async def main():
@@ -50,7 +50,7 @@ def test_the_server_lists_every_registry_tool_but_submit_plan_and_adds_execute_p
             return (await client.list_tools()).tools
 
     tools = {tool.name: tool for tool in run(main)}
-    expected = {tool.name for tool in Registry().tools()} - {"submit_plan"} | {"execute_plan"}
+    expected = {tool.name for tool in Registry().tools()} - {"submit_plan"} | {"execute_plan", "triage_log"}
     assert set(tools) == expected
     schema = tools["read_log"].input_schema
     assert "run_id" in schema["required"] and schema["additionalProperties"] is False
