@@ -116,4 +116,7 @@ def pr_body(plan: Plan, diagnosis: Diagnosis | None, decision_text: str, run: di
             f"`{plan.signature}`.\n\n{failure}\n## The change\n{clean(plan.rationale)}\n\n"
             f"{fenced(clean(plan.diff)[:MAX_EXCERPT_CHARS], 'diff')}\n\n## Evidence\n{clean(evidence)}\n"
             f"## Gate decision\n{clean(decision_text)}\n")
-    return body[:MAX_BODY_CHARS] + "\n" + pr_marker(plan.id, plan.signature)
+    from agent.github.record import fix_key_marker
+    from agent.policy.fixkey import fix_key
+
+    return body[:MAX_BODY_CHARS] + "\n" + fix_key_marker(fix_key(plan)) + "\n" + pr_marker(plan.id, plan.signature)
