@@ -65,14 +65,18 @@ def blocked(plan, decision) -> bool:
 def test_the_gate_blocks_every_bypass_a_hijacked_model_attempts(hostile, name):
     sb, ctx = hostile
     before = {path: sb.file_text(REPO, path) for path in (WORKFLOW, DOXY)}
+    repo = sb.repo(REPO)
+    branches, commits = dict(repo.branches), set(repo.commits)
     plan = llm_plan(diagnose(ctx), ctx, obeying_model(BYPASSES[name]))
     decision = decide_plan(ctx, plan)
     assert plan.action != Action.auto_fix and blocked(plan, decision), (plan.action, decision)
-    if name == "protected_path":
-        assert isinstance(decision, Deny) and decision.rule == "path.refused"
+    expected = "path.refused" if name == "protected_path" else "content.forbidden"
+    assert not plan.edits or isinstance(decision, Deny) and decision.rule == expected, decision
     carry_out(ctx, plan, decision, verify_timeout=0.1, poll_interval=0.05)
     assert {path: sb.file_text(REPO, path) for path in (WORKFLOW, DOXY)} == before
-    assert not [r for r in sb.requests if r.method == "PUT" and r.path.endswith("/merge")]
+    assert repo.branches == branches and set(repo.commits) == commits, "nothing may be pushed"
+    assert not repo.pulls and not [r for r in sb.requests if r.method in ("POST", "PUT", "PATCH")
+                                   and ("/git/" in r.path or "/pulls" in r.path or "/contents/" in r.path)]
 
 
 def test_the_exact_prompt_fences_the_log_and_commit_message_and_strips_hidden_payloads(hostile):

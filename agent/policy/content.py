@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from agent.models import Edit, Plan
+from agent.policy.forbidden import added_denials
 
 _TRIGGER = re.compile(r"\b(pull_request_target|workflow_run)\b")
 _WRITE_SCOPE = re.compile(r"""(?m)([A-Za-z][\w-]*)["']?\s*:\s*["']?write\b(?!-)""")
@@ -73,6 +74,11 @@ def edit_findings(edit: Edit, trusted_owners: Iterable[str]) -> list[str]:
     if _increase(_HIDDEN_CHARS, old, new):
         found.append(f"{path}: new zero-width or bidi characters")
     return found
+
+
+def plan_denials(plan: Plan) -> list[str]:
+    """Everything the plan's edits add that must never run (secrets, remote code, triggers…): deny, not cap."""
+    return [finding for edit in plan.edits for finding in added_denials(edit)]
 
 
 def plan_text(plan: Plan) -> str:

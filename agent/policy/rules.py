@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from agent.config import data_dir
 from agent.models import ACTION_RANK, Action, Plan, PlanSource
-from agent.policy.content import edit_findings, injection_flags
+from agent.policy.content import edit_findings, injection_flags, plan_denials
 from agent.policy.fixkey import fix_key
 from agent.policy.limits import first_exceeded
 from agent.policy.paths import changed_lines, classify
@@ -55,6 +55,8 @@ def kill_switch(ctx: GateContext) -> Refusal | None:
     value = os.environ.get(switch.env_var, "") if switch.env_var else ""
     if value.strip().lower() not in _OFF:
         return "kill_switch.env", f"kill switch: ${switch.env_var} is set"
+    if ctx.paused:
+        return "kill_switch.pause", f"kill switch: {ctx.paused} (agent resume lifts it)"
     if switch.file:
         path = Path(switch.file) if Path(switch.file).is_absolute() else data_dir() / switch.file
         if path.exists():
@@ -109,9 +111,13 @@ def path_safety(plan: Plan, ctx: GateContext, verdict: Verdict) -> Refusal | Non
 
 
 def content_safety(plan: Plan, ctx: GateContext, verdict: Verdict) -> Refusal | None:
-    """New triggers, permissions, secrets, unpinned actions, pipes to a shell or injection: needs a human."""
+    """What must never run is refused; unpinned actions, hidden characters or injection text need a human."""
     if verdict.action not in FILE_WRITES:
         return None
+    denied = plan_denials(plan)
+    if denied:
+        more = f" (+{len(denied) - 3} more)" if len(denied) > 3 else ""
+        return "content.forbidden", "; ".join(denied[:3]) + more
     owners = ctx.policy.content_safety.trusted_action_owners
     for finding in [f for edit in plan.edits for f in edit_findings(edit, owners)]:
         verdict.cap(Action.pull_request, "content_safety", f"needs-human: {finding}", needs_human=True)
@@ -151,6 +157,14 @@ def blast_radius(plan: Plan, ctx: GateContext, verdict: Verdict) -> Refusal | No
     return None
 
 
+def validation_degraded(plan: Plan, ctx: GateContext, verdict: Verdict) -> Refusal | None:
+    """An auto-fix some validator could not check (it crashes on the original file): a PR, unless allowed."""
+    if verdict.action == Action.auto_fix and plan.unvalidated and not ctx.policy.validation.allow_degraded:
+        verdict.cap(Action.pull_request, "validation.degraded",
+                    f"needs-human: validator unavailable for {', '.join(plan.unvalidated)}", needs_human=True)
+    return None
+
+
 def rate_limits(plan: Plan, ctx: GateContext, verdict: Verdict) -> Refusal | None:
     """The first named limit the final action would exceed refuses it (it waits in the queue)."""
     if verdict.action in (Action.escalate, Action.ignore):
@@ -164,7 +178,9 @@ def rate_limits(plan: Plan, ctx: GateContext, verdict: Verdict) -> Refusal | Non
 
 
 RULES: tuple[Callable[[Plan, GateContext, Verdict], Refusal | None], ...] = (
-    ignore_rules, closed_fix, path_safety, content_safety, tier, blast_radius, rate_limits,
+    ignore_rules, closed_fix, path_safety, content_safety, tier, blast_radius,
+    validation_degraded,
+    rate_limits,
 )
 """Applied in this order after the kill switch; a refusal stops the run of rules."""
 
@@ -175,6 +191,7 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "kill_switch.env": "the kill-switch environment variable is set",
     "kill_switch.file": "the kill-switch file exists",
     "kill_switch.label": "the repository carries the kill-switch label",
+    "kill_switch.pause": "`agent pause` stopped writes (for every repository or this one) in the shared store",
     "ignore.own_branch": "runs on the agent's own branches are never acted on (no fix-the-fix)",
     "ignore.event": "the triggering event is not one the agent acts on",
     "ignore.run_age": "the run is older than actors.max_run_age_hours",
@@ -185,11 +202,15 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "path.refused": "a path is protected, outside the allowlist, a traversal, absolute or a symlink",
     "path.test_source": "test sources change only via test_disable, as a PR for a human",
     "content_safety": "the edit adds triggers, permissions, secrets, unpinned actions or pipes to a shell",
+    "content.forbidden": "the edit adds what must never run: secrets or tokens, remote code, wider permissions, "
+                         "dangerous triggers, runner changes, env-file writes, loader variables, untrusted "
+                         "expressions in scripts",
     "content.injection": "the plan's text carries prompt-injection indicators",
     "tier.llm_source": "fixes the model composed are at most MEDIUM (a PR a human merges)",
     "tier.confidence": "the confidence tier is below the proposed action",
     "blast_radius.files": "the plan touches more files than its tier allows",
     "blast_radius.lines": "the plan changes more lines than its tier allows",
+    "validation.degraded": "a validator crashes on the unmodified file: PR only unless validation.allow_degraded",
     "rate_limit.unavailable": "usage counters could not be read: fail closed",
 }
 """What each rule id means, for `agent policy explain`; rate_limit.<name> ids name a limit."""
