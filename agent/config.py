@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 from agent import PROJECT_ROOT
@@ -20,9 +21,16 @@ def db_path() -> Path:
     return Path(os.environ.get("AGENT_DB") or data_dir() / "agent.db")
 
 
+def shipped(name: str) -> Path:
+    """Data shipped with the agent: inside the installed package (agent/_data, put there by setup.py's
+    build), else the source checkout (an editable install or a clone)."""
+    packaged = Path(str(resources.files("agent"))) / "_data" / name
+    return packaged if packaged.exists() else PROJECT_ROOT / name
+
+
 def guides_dir() -> Path:
     """The shipped troubleshooting guides and known-issue DB."""
-    return Path(os.environ.get("AGENT_GUIDES") or PROJECT_ROOT / "guides")
+    return Path(os.environ.get("AGENT_GUIDES") or shipped("guides"))
 
 
 def known_issues_path() -> Path:
@@ -30,11 +38,19 @@ def known_issues_path() -> Path:
 
 
 def policies_path() -> Path:
-    return Path(os.environ.get("AGENT_POLICIES") or PROJECT_ROOT / "policies.yaml")
+    """The policy in force: see agent.policy.lookup.policy_source for the lookup order."""
+    from agent.policy.lookup import policy_source
+
+    return policy_source()[0]
+
+
+def default_policies_path() -> Path:
+    """The default policy shipped with the agent (the last place the lookup tries)."""
+    return shipped("policies.yaml")
 
 
 def prompts_dir() -> Path:
-    return PROJECT_ROOT / "prompts"
+    return shipped("prompts")
 
 
 def cache_dir() -> Path:

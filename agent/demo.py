@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent import PROJECT_ROOT
+from agent.config import shipped
 from agent.daemon.jsonlog import JsonLog, NullStream
 from agent.daemon.service import Daemon, DaemonConfig
 from agent.daemon.wiring import PipelineHandler
@@ -27,7 +27,7 @@ from agent.sandbox.cases import read_case, read_logs, read_tree
 from agent.store import Store
 
 REPO = "Apra-Labs/ApraPipes"
-CASES_DIR = PROJECT_ROOT / "evals" / "cases"
+CASES_DIR = shipped("evals/cases")
 FINAL = ("done", "failed", "parked")
 
 

@@ -90,10 +90,16 @@ def gate_context(pipeline: Any, full_name: str, run: dict[str, Any], plan: Plan,
     return GateContext(
         policy=pipeline.policy, actor_association=association, event=event, head_branch=run.get("head_branch"),
         is_fork=is_fork(full_name, run), repo_labels=gh.repo_labels(full_name) if gh is not None else [],
-        usage=store.usage(full_name, plan.signature, run.get("id"), now=now),
+        usage=store.usage(full_name, plan.signature, run.get("id"), now=now,
+                          scope=pipeline.policy.rate_limits.scope),
         closed_fix_keys=store.closed_fix_keys(full_name), symlinks=symlinks_for(gh, full_name, run, plan),
-        run_created_at=created_at(run), now=now,
+        run_created_at=created_at(run), now=now, paused=paused_reason(store, full_name),
     )
+
+
+def paused_reason(store: Any, full_name: str) -> str | None:
+    """Why `agent pause` stopped writes to the repository, read fresh from the store; no store: not paused."""
+    return store.paused(full_name) if store is not None and hasattr(store, "paused") else None
 
 
 def symlinks_for(gh: Any, full_name: str, run: dict[str, Any], plan: Plan) -> set[str]:

@@ -9,7 +9,13 @@ from typing import Any
 
 from agent.executor import ExecResult, Executor
 from agent.executor.dashboard import Dashboard
-from agent.executor.rollback import merged_fix, open_pull_for_fix, revert_plan, sync_pull_outcomes
+from agent.executor.rollback import (
+    failed_after_fix,
+    merged_fix,
+    open_pull_for_fix,
+    revert_plan,
+    sync_pull_outcomes,
+)
 from agent.gate_context import FAILING, gate_context, resolve_association, run_fields
 from agent.knowledge import load_known_issues
 from agent.knowledge.learning import effective_confidence
@@ -17,6 +23,7 @@ from agent.models import Action, Diagnosis, Plan
 from agent.planner import build_plan, is_analysis_only, plan_id, template_files
 from agent.policy import Deny, decide, decision_from_dict, fix_key
 from agent.policy.schema import Policy
+from agent.store.queue import DAEMON_OWNER
 from agent.triage import propose_action, triage
 
 ESCALATE_ON_DENY = frozenset({"closed_fix_key", "path.refused", "path.no_edits", "rate_limit.reruns_per_run"})
@@ -65,6 +72,8 @@ class Pipeline:
         self.executor = Executor(gh, store, policy, self.kb, verify_timeout, poll_interval, clock)
         self.dashboard = Dashboard(self) if dashboard else None
         """Lists runs a rate limit holds back on the repo's one dashboard issue (fault #32); None: off."""
+        self.job_owner = DAEMON_OWNER
+        """Who owns the runs this pipeline queues: a daemon, or one `agent fix` process (which settles them)."""
 
     def now(self) -> datetime:
         return self.clock() if self.clock else datetime.now(UTC)
@@ -76,7 +85,7 @@ class Pipeline:
             run = self.gh.request("GET", f"/repos/{full_name}/actions/runs/{int(run_id)}/attempts/{int(run_attempt)}")[2]
         attempt = int(run_attempt or run.get("run_attempt") or 1)
         run = {**run, "run_attempt": attempt}
-        self.store.claim_run(full_name, run_id, attempt,
+        self.store.claim_run(full_name, run_id, attempt, owner=self.job_owner,
                              **{**run_fields(run), "association": resolve_association(self, full_name, run)})
         done = self.store.get_kv(self.result_key(full_name, run_id, attempt))
         if done:
@@ -183,7 +192,7 @@ class Pipeline:
 
     @staticmethod
     def result_key(full_name: str, run_id: int, attempt: int) -> str:
-        return f"handled:{full_name}:{int(run_id)}:{int(attempt)}"
+        return f"handled:{full_name.lower()}:{int(run_id)}:{int(attempt)}"
 
     def finish(self, full_name: str, run: dict[str, Any], result: HandleResult) -> HandleResult:
         """Remember a final result so handling the run again returns it instead of acting twice; keep the
@@ -215,7 +224,7 @@ class Pipeline:
         run = {**run, "run_attempt": int(run.get("run_attempt") or 1)}
         diagnosis = self.diagnose(full_name, run)
         original = merged_fix(self.store, full_name, diagnosis.signature, run.get("path"))
-        if original is None:
+        if original is None or failed_after_fix(self.gh, self.store, run, original) is not None:
             return None
         current = {e.path: (self.gh.get_file(full_name, e.path, default) or (None,))[0] for e in original.edits}
         plan = revert_plan(original, current, run)

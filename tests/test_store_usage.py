@@ -78,7 +78,7 @@ def test_usage_counts_prs_merges_reruns_and_open_prs_from_the_action_log(store):
     store.record_action("rerun", "o/r", "done", run_id=100, created_at=ago(minutes=5))
     store.record_action("rerun", "o/r", "done", run_id=101, created_at=ago(minutes=5))
     store.record_outcome("p2", "closed_unmerged", at=ago(hours=1))
-    assert store.usage("o/r", SIG, 100, now=NOW) == Usage(
+    assert store.usage("o/r", SIG, 100, now=NOW, scope="global") == Usage(
         auto_fixes_today=2,  # p3 (intent, auto_fix plan) and q1 (other repo): p1 was 30 h ago, p2 is a PR plan
         attempts_for_signature=3,  # p1, p2, p3 intent; the failed attempt does not count
         minutes_since_failed_fix=None,
@@ -86,6 +86,9 @@ def test_usage_counts_prs_merges_reruns_and_open_prs_from_the_action_log(store):
         open_agent_prs=2,  # p1 merged, p2 closed unmerged → p3, q1
         reruns_for_run=1,
     )
+    per_repository = store.usage("O/R", SIG, 100, now=NOW)  # the default scope; names compare case-insensitively
+    assert (per_repository.auto_fixes_today, per_repository.prs_last_hour, per_repository.open_agent_prs) == (1, 1, 1)
+    assert per_repository.attempts_for_signature == 3 and per_repository.reruns_for_run == 1
 
 
 def test_minutes_since_failed_fix_comes_from_the_latest_failed_or_reverted_outcome(store):

@@ -22,8 +22,19 @@ app = typer.Typer(
 
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from agent import __version__
+
+        typer.echo(f"devops-agent {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(False, "--version", help="print the version and exit", is_eager=True,
+                                 callback=_print_version),
+) -> None:
     """devops-agent: keeps a repository's GitHub Actions CI green."""
 
 
@@ -41,6 +52,8 @@ COMMAND_MODULES = [
     "chat",
     "mcp",
     "action",
+    "pause",
+    "stats",
 ]
 """Modules under agent.cli; each exposes register(app). Keep their imports light."""
 
@@ -48,6 +61,7 @@ COMMAND_HOMES = {
     "triage": "triage", "index": "index", "search": "index", "sandbox": "sandbox", "policy": "policy",
     "fix": "fix", "eval": "eval", "kb": "kb", "watch": "watch", "status": "status", "history": "status",
     "demo": "demo", "chat": "chat", "mcp": "mcp", "action": "action",
+    "pause": "pause", "resume": "pause", "stats": "stats",
 }
 """Which module defines each top-level command, so `agent triage` imports only what it needs."""
 

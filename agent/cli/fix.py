@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sys
+import uuid
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from agent.cli.options import (
     GITHUB_URL_HELP,
+    POLICIES_HELP,
     TOKEN_HELP,
     github_api_url,
     github_client,
@@ -38,20 +43,29 @@ def render(result) -> str:
     return "\n".join(lines)
 
 
-def run_fix(run_id: int, repo: str, gh, dry_run: bool, verify_timeout: float, poll_interval: float):
+def run_fix(run_id: int, repo: str, gh, dry_run: bool, verify_timeout: float, poll_interval: float,
+            policies: Path | None = None):
     """Build the pipeline from the configuration and handle the run once."""
     from agent.config import db_path
     from agent.llm.configured import model_from_env
     from agent.pipeline import Pipeline
-    from agent.policy import load_policy
+    from agent.policy.lookup import load_configured_policy
     from agent.store import Store
 
-    policy = load_policy()
+    policy = load_configured_policy(policies)
     if dry_run:
         policy = policy.model_copy(update={"dry_run": True})
-    pipeline = Pipeline(gh, Store(db_path()), policy, model=model_from_env(),
+    store = Store(db_path())
+    pipeline = Pipeline(gh, store, policy, model=model_from_env(),
                         verify_timeout=verify_timeout, poll_interval=poll_interval, dashboard=True)
-    return pipeline.handle_run(repo, run_id)
+    pipeline.job_owner = f"fix:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    try:
+        result = pipeline.handle_run(repo, run_id)
+    except BaseException:
+        store.settle_owned(pipeline.job_owner, "failed", "abandoned: the agent fix process ended early")
+        raise
+    store.settle_owned(pipeline.job_owner, "parked" if result.status == "needs_human" else "done")
+    return result
 
 
 def register(app: typer.Typer) -> None:
@@ -62,6 +76,7 @@ def register(app: typer.Typer) -> None:
         github_url: Annotated[str | None, typer.Option("--github-url", help=GITHUB_URL_HELP)] = None,
         token: Annotated[str | None, typer.Option("--token", help=TOKEN_HELP)] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="decide and log, write nothing")] = False,
+        policies: Annotated[Path | None, typer.Option("--policies", help=POLICIES_HELP)] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print the result as one JSON object")] = False,
         verify_timeout: Annotated[float, typer.Option("--verify-timeout", min=0.0, help="seconds to wait for the fix "
                                                       "branch's CI before leaving the PR for a human")] = 1800.0,
@@ -69,7 +84,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Handle one failed run: diagnose it, plan a fix, ask the gate, and carry out what it allows."""
         full_name, run_id, url = repo_name(repo), run_id_checked(run_id), github_api_url(github_url)
-        result = run_fix(run_id, full_name, github_client(url, token), dry_run, verify_timeout, poll_interval)
+        result = run_fix(run_id, full_name, github_client(url, token), dry_run, verify_timeout, poll_interval,
+                         policies)
         if as_json:
             print(json.dumps(result.to_dict(), indent=2, default=str))
         else:

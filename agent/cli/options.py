@@ -13,6 +13,8 @@ from agent.errors import BadInput
 
 GITHUB_COM = "https://api.github.com"
 GITHUB_URL_HELP = "REST API root (default: $GITHUB_API_URL, else https://api.github.com)"
+POLICIES_HELP = ("policies file (default: $AGENT_POLICIES, ./policies.yaml, $AGENT_HOME/policies.yaml, "
+                 "then the packaged default)")
 TOKEN_HELP = "GitHub token (default $GITHUB_TOKEN; without one, the GitHub App in $AGENT_APP_*)"
 _REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
 

@@ -12,6 +12,7 @@ from agent import config
 from agent.errors import BadInput
 from agent.models import Plan
 from agent.policy.explain import decision_lines, decision_record, effective_limits, plan_line
+from agent.policy.lookup import policy_source
 from agent.policy.schema import load_policy
 
 
@@ -24,16 +25,17 @@ def register(app: typer.Typer) -> None:
 
 
 def check(
-    file: Annotated[Path | None, typer.Argument(help="policies file (default: the shipped one)")] = None,
+    file: Annotated[Path | None, typer.Argument(help="policies file (default: the lookup order of --policies)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Validate a policies file and print the limits it puts into force."""
-    path = file or config.policies_path()
+    path, found_by = (file, "argument") if file else policy_source()
     policy = load_policy(path)
     if as_json:
-        typer.echo(json.dumps({"ok": True, "path": str(path), "policy": policy.model_dump(mode="json")}, indent=2))
+        typer.echo(json.dumps({"ok": True, "path": str(path), "found_by": found_by,
+                               "policy": policy.model_dump(mode="json")}, indent=2))
         return
-    typer.echo(f"{path}: OK")
+    typer.echo(f"{path}: OK ({found_by})")
     for line in effective_limits(policy):
         typer.echo(f"  {line}")
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from agent.cli.options import GITHUB_URL_HELP, github_api_url, repo_name
+from agent.cli.options import GITHUB_URL_HELP, POLICIES_HELP, TOKEN_HELP, github_api_url, repo_name
 from agent.errors import BadInput
 
 REPO_HELP = "repository to watch, OWNER/NAME (repeat for more)"
@@ -33,6 +33,8 @@ def watch(
     queued_after: Annotated[float, typer.Option(min=0.0, help="seconds queued before a run counts as stuck")] = 600.0,
     lease_seconds: Annotated[float, typer.Option(min=0.0, help="job lease length; renewed while working")] = 300.0,
     github_url: Annotated[str | None, typer.Option(help=GITHUB_URL_HELP)] = None,
+    token: Annotated[str | None, typer.Option("--token", help=TOKEN_HELP)] = None,
+    policies: Annotated[Path | None, typer.Option("--policies", help=POLICIES_HELP)] = None,
     ci_poll_interval: Annotated[float, typer.Option(min=0.0, help="seconds between checks of a fix branch's CI")] = 10.0,
     verify_timeout: Annotated[float, typer.Option(min=0.0, help="seconds to wait for a fix branch's CI")] = 1800.0,
     once: Annotated[bool, typer.Option("--once", help="poll once, handle the queue, exit")] = False,
@@ -57,14 +59,19 @@ def watch(
 
     pipeline_options = {"poll_interval": ci_poll_interval, "verify_timeout": verify_timeout, "model": model_from_env(),
                         "dashboard": True}
-    daemon = _build(config, base_url, JsonLog(level=log_level), pipeline_options)
+    daemon = _build(config, base_url, JsonLog(level=log_level), pipeline_options, token, policies)
+    if pipeline_options["model"] is not None and not once:  # the LLM's guide search loads the model anyway
+        from agent.rag.server import serve_in_background
+
+        serve_in_background()
     if once:
         typer.echo(json.dumps(daemon.run_once(), default=str))
         return
     _serve(daemon)
 
 
-def _build(config, base_url: str, log, pipeline_options: dict):
+def _build(config, base_url: str, log, pipeline_options: dict, token: str | None = None,
+           policies: Path | None = None):
     """The Daemon with the pipeline as its handler (built after the lock is taken)."""
     from agent.daemon.service import Daemon
     from agent.daemon.wiring import (
@@ -74,12 +81,12 @@ def _build(config, base_url: str, log, pipeline_options: dict):
         alerter_for,
         github_client,
     )
-    from agent.policy import load_policy
+    from agent.policy.lookup import load_configured_policy
     from agent.store import Store
 
-    gh = github_client(base_url, WORK_RETRY_WAIT)
-    poll_gh = github_client(base_url, POLL_RETRY_WAIT)
-    store, policy = Store(), load_policy()
+    gh = github_client(base_url, WORK_RETRY_WAIT, token)
+    poll_gh = github_client(base_url, POLL_RETRY_WAIT, token)
+    store, policy = Store(), load_configured_policy(policies)
     handler = PipelineHandler(gh, store, policy, **pipeline_options)
     return Daemon(store, gh, handler, policy, config, log=log, alerter=alerter_for(poll_gh), poll_gh=poll_gh)
 

@@ -22,6 +22,7 @@ from agent.daemon.receiver import MAX_BODY, SECRET_HELP, WebhookReceiver
 from agent.daemon.worker import Handler, Worker
 from agent.errors import AgentError, ConfigError
 from agent.store import Store, iso
+from agent.store.queue import DAEMON_OWNER
 
 
 class DaemonLocked(AgentError):
@@ -97,7 +98,8 @@ class Daemon:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.intake = Intake(store, policy.actors, config.repos, self.log)
         self.workers = [Worker(store, handler, f"{self.owner}/w{n}", gh, config.lease_seconds,
-                               config.max_run_attempts, policy.actors.branch_prefix, self.log, on_result)
+                               config.max_run_attempts, policy.actors.branch_prefix, self.log, on_result,
+                               repos=config.repos)
                         for n in range(max(1, config.workers))]
         poll_gh = poll_gh or gh
         self.poller = Poller(poll_gh, self.intake, config.repos, config.poll_interval or 60.0)
@@ -220,8 +222,10 @@ class Daemon:
 
     def _reclaim_leases(self) -> None:
         """We hold the only lock on this database, so any other lease belongs to a dead daemon (fault #25)."""
-        mine = {worker.owner for worker in self.workers}
+        mine, watched = {worker.owner for worker in self.workers}, {name.lower() for name in self.config.repos}
         for job in self.store.runs(status="working"):
+            if job.get("job_owner") not in (None, DAEMON_OWNER) or (watched and job["repo"].lower() not in watched):
+                continue  # an `agent fix` process's run, or another repository's: not ours to take back
             if job["lease_owner"] not in mine and self.store.release(job["id"], job["lease_owner"]):
                 self.log.warning("reclaimed a dead daemon's job", job=job["id"], repo=job["repo"],
                                  run_id=job["run_id"], previous=job["lease_owner"])

@@ -89,8 +89,10 @@ class Worker:
 
     def __init__(self, store: Store, handler: Handler, owner: str, gh: Any = None, lease_seconds: float = 300.0,
                  max_run_attempts: int = 2, branch_prefix: str = "auto-fix/", log: JsonLog | None = None,
-                 on_result: Callable[[dict[str, Any], Any], None] | None = None):
+                 on_result: Callable[[dict[str, Any], Any], None] | None = None, repos: list[str] | None = None):
         self.store, self.handler, self.owner, self.gh = store, handler, owner, gh
+        self.repos = list(repos) if repos else None
+        """The repositories this worker takes jobs of (None: every repository's daemon jobs)."""
         self.lease_seconds, self.max_run_attempts, self.branch_prefix = lease_seconds, max_run_attempts, branch_prefix
         self.log = log or JsonLog()
         self.on_result = on_result
@@ -105,7 +107,7 @@ class Worker:
 
     def run_once(self) -> bool:
         """Handle one job; False when nothing was runnable."""
-        job = self.store.claim_next(self.owner, self.lease_seconds)
+        job = self.store.claim_next(self.owner, self.lease_seconds, repos=self.repos)
         if job is None:
             return False
         self.current = job

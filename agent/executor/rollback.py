@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from agent.executor.fixflow import REVERT_TEMPLATE
 from agent.models import Action, Edit, FixSpec, Plan
 from agent.planner import plan_id
+from agent.store.connection import as_utc
 from tools.fixes.base import unified_diff
 
 FINAL_OUTCOMES = ("merged", "closed_unmerged", "reverted")
+HISTORY_LIMIT = 500
+"""Commits read back from a run's head when looking for the fix's merge commit."""
 
 
 def merged_fix(store: Any, repo: str, signature: str, workflow: str | None) -> Plan | None:
@@ -24,6 +28,48 @@ def merged_fix(store: Any, repo: str, signature: str, workflow: str | None) -> P
         if store.outcomes(plan_id=plan.id, outcome="reverted"):
             return None
         return plan
+    return None
+
+
+def merge_row(store: Any, plan: Plan) -> dict[str, Any] | None:
+    """The done merge action of `plan` (its merge commit sha and when it merged), or None."""
+    rows = store.actions(kind="merge", repo=plan.repo, plan_id=plan.id, status="done")
+    return rows[-1] if rows else None
+
+
+def started_at(run: dict[str, Any]) -> datetime | None:
+    """When the run started (run_started_at, else created_at), UTC; None when GitHub did not say."""
+    stamp = run.get("run_started_at") or run.get("created_at")
+    try:
+        return as_utc(str(stamp).replace("Z", "+00:00")) if stamp else None
+    except ValueError:
+        return None
+
+
+def head_contains(gh: Any, repo: str, head: str, sha: str, since: datetime) -> bool:
+    """True when commit `sha` is `head` or one of its ancestors (history read back to `since`)."""
+    if head == sha:
+        return True
+    params = {"sha": head, "since": since.isoformat().replace("+00:00", "Z")}
+    commits = gh._paginate(f"/repos/{repo}/commits", params, limit=HISTORY_LIMIT)
+    return any(commit.get("sha") == sha for commit in commits)
+
+
+def failed_after_fix(gh: Any, store: Any, run: dict[str, Any], original: Plan) -> str | None:
+    """Why `run` is no evidence that the merged fix `original` did not hold; None when it is evidence:
+    another run than the one that led to the fix, started after the merge, on a head holding the fix."""
+    merge = merge_row(store, original)
+    sha = (merge or {}).get("ref") or ((merge or {}).get("detail") or {}).get("merge_sha")
+    if merge is None or not sha:
+        return "no merge commit recorded for the fix"
+    if int(run["id"]) == int(original.run_id or 0):
+        return "the run that led to the fix"
+    merged_at, started = as_utc(merge["updated_at"]).replace(microsecond=0), started_at(run)
+    if started is None or started < merged_at:
+        return "the run started before the fix merged"
+    if not run.get("head_sha") or not head_contains(gh, original.repo, run["head_sha"], sha,
+                                                    merged_at - timedelta(days=1)):
+        return "the run's head does not contain the merged fix"
     return None
 
 

@@ -14,10 +14,11 @@ _KINDS = ("allow", "deny", "downgrade")
 
 def effective_limits(policy: Policy) -> list[str]:
     """The limits a policy puts into force, one line each; limits of 0 are called out as blocking."""
-    limits = policy.rate_limits.model_dump()
+    limits = policy.rate_limits.model_dump(exclude={"scope"})
     blocked = [name for name, value in limits.items() if value == 0 and not name.startswith("cooldown")]
     lines = [f"version {policy.version}; dry_run {'on' if policy.dry_run else 'off'}", _kill_line(policy)]
-    lines += [_tier_line(policy), "rate limits: " + ", ".join(f"{k}={v:g}" for k, v in limits.items())]
+    lines += [_tier_line(policy), "rate limits (per " + policy.rate_limits.scope + "): "
+              + ", ".join(f"{k}={v:g}" for k, v in limits.items())]
     lines += _radius_lines(policy) + [_actors_line(policy)]
     if blocked:
         lines.append("blocked by a limit of 0: " + ", ".join(blocked))

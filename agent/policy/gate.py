@@ -30,6 +30,7 @@ class GateContext(BaseModel):
     symlinks: set[str] = Field(default_factory=set, description="Repo paths that are symlinks in the checkout.")
     run_created_at: datetime | None = Field(None, description="When the run was created (None: age unknown).")
     now: datetime = Field(default_factory=lambda: datetime.now(UTC), description="The decision time.")
+    paused: str | None = Field(None, description="Why `agent pause` stopped writes here (None: not paused).")
 
     @field_validator("run_created_at", "now")
     @classmethod

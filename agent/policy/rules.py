@@ -57,6 +57,8 @@ def kill_switch(ctx: GateContext) -> Refusal | None:
         return "kill_switch.env", f"kill switch: ${switch.env_var} is set"
     if ctx.paused:
         return "kill_switch.pause", f"kill switch: {ctx.paused} (agent resume lifts it)"
+    if ctx.paused:
+        return "kill_switch.pause", f"kill switch: {ctx.paused} (agent resume lifts it)"
     if switch.file:
         path = Path(switch.file) if Path(switch.file).is_absolute() else data_dir() / switch.file
         if path.exists():
@@ -191,6 +193,7 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "kill_switch.env": "the kill-switch environment variable is set",
     "kill_switch.file": "the kill-switch file exists",
     "kill_switch.label": "the repository carries the kill-switch label",
+    "kill_switch.pause": "`agent pause` stopped writes (for every repository or this one) in the shared store",
     "kill_switch.pause": "`agent pause` stopped writes (for every repository or this one) in the shared store",
     "ignore.own_branch": "runs on the agent's own branches are never acted on (no fix-the-fix)",
     "ignore.event": "the triggering event is not one the agent acts on",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -41,6 +42,10 @@ class RateLimits(Section):
     prs_per_hour: int = Field(2, ge=0, description="Pull requests the agent may open per hour.")
     open_agent_prs: int = Field(5, ge=0, description="Agent pull requests that may be open at once.")
     reruns_per_run: int = Field(1, ge=0, description="Re-runs of failed jobs per workflow run.")
+    scope: Literal["repository", "global"] = Field(
+        "repository", description="Count auto_fixes_per_day, prs_per_hour and open_agent_prs per repository, "
+        "or across every repository the agent writes to (global)."
+    )
 
 
 class TierSizes(Section):
@@ -149,8 +154,9 @@ def parse_policy(text: str, source: str = "policies.yaml") -> Policy:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ConfigError(f"{source}: invalid YAML{where}") from None
-    if data is None:
-        data = {}
+    if data is None or data == {}:
+        raise ConfigError(f"{source}: the policy states nothing (empty, comments only or null); "
+                          f"write the settings you mean, or remove the file to use the next one in the lookup")
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping at the top level")
     try:

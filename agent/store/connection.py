@@ -15,7 +15,7 @@ import sqlite_utils
 
 from agent.errors import ConfigError
 from agent.logs.redact import redact, redact_obj
-from agent.store.schema import JSON_COLUMNS, SCHEMA_VERSION, TABLE_NAMES, statements
+from agent.store.schema import ADDED_COLUMNS, JSON_COLUMNS, SCHEMA_VERSION, TABLE_NAMES, statements
 
 BUSY_TIMEOUT_MS = 5000
 """How long a writer waits for another writer's lock before `database is locked`."""
@@ -43,6 +43,11 @@ def iso(moment: datetime | str | None = None) -> str:
 
 def iso_after(seconds: float, now: datetime | str | None = None) -> str:
     return iso(as_utc(now) + timedelta(seconds=seconds))
+
+
+def repo_key(name: str | None) -> str | None:
+    """A repository name as every store key holds it: GitHub names are case-insensitive, so lower case."""
+    return name.strip().lower() if isinstance(name, str) else name
 
 
 def clean_text(value: Any) -> Any:
@@ -177,6 +182,10 @@ class Connection:
                 )
             for statement in statements():
                 db.conn.execute(statement)
+            for table, column, kind in ADDED_COLUMNS:
+                present = {row[1] for row in db.conn.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    db.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             db.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def schema_version(self) -> int:

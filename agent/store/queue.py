@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from agent.store.connection import Connection, clean_json, clean_text, iso, iso_after
+from agent.store.connection import Connection, clean_json, clean_text, iso, iso_after, repo_key
 
 RUN_FIELDS = frozenset(
     {
@@ -21,6 +22,10 @@ RUN_FIELDS = frozenset(
     }
 )
 FINAL_STATUSES = ("done", "failed", "parked")
+_SAME_RUN = "lower(repo) = ? AND run_id = ? AND run_attempt = ?"
+"""One run attempt, its repository name compared case-insensitively (GitHub's names are)."""
+DAEMON_OWNER = "daemon"
+"""The job owner of runs a daemon queued; a one-off `agent fix` owns its run as `fix:<host>:<pid>:<nonce>`."""
 
 
 class QueueStore(Connection):
@@ -45,50 +50,56 @@ class QueueStore(Connection):
     def get_delivery(self, id: str) -> dict[str, Any] | None:
         return self.row("SELECT * FROM deliveries WHERE id = ?", (id,))
 
-    def claim_run(self, repo: str, run_id: int, run_attempt: int = 1, **fields: Any) -> bool:
-        """Insert the run as queued; True for exactly one caller per (repo, run_id, run_attempt) (fault #5)."""
+    def claim_run(self, repo: str, run_id: int, run_attempt: int = 1, owner: str = DAEMON_OWNER,
+                  **fields: Any) -> bool:
+        """Insert the run as queued, owned by `owner` (a daemon, or one `agent fix` process); True for exactly
+        one caller per (repo, run_id, run_attempt) (fault #5)."""
         unknown = set(fields) - RUN_FIELDS
         if unknown:
             raise ValueError(f"unknown run fields: {sorted(unknown)}")
         now = iso()
         values = {key: clean_text(value) for key, value in fields.items()}
         values["created_at"] = iso(fields.get("created_at") or now)
-        columns = ["repo", "run_id", "run_attempt", "status", "updated_at", *values]
-        params = [clean_text(repo), int(run_id), int(run_attempt), "queued", now, *values.values()]
+        columns = ["repo", "run_id", "run_attempt", "status", "updated_at", "job_owner", *values]
+        params = [clean_text(repo), int(run_id), int(run_attempt), "queued", now, clean_text(owner),
+                  *values.values()]
         sql = (
             f"INSERT INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
             "ON CONFLICT (repo, run_id, run_attempt) DO NOTHING"
         )
         with self.transaction() as db:
+            if db.conn.execute(f"SELECT 1 FROM runs WHERE {_SAME_RUN}", (repo_key(repo), int(run_id),
+                                                                         int(run_attempt))).fetchone():
+                return False
             return db.conn.execute(sql, params).rowcount == 1
 
     enqueue = claim_run
     """The worker-queue name for claim_run: queue a failed run once."""
 
     def get_run(self, repo: str, run_id: int, run_attempt: int = 1) -> dict[str, Any] | None:
-        return self.row(
-            "SELECT * FROM runs WHERE repo = ? AND run_id = ? AND run_attempt = ?",
-            (repo, int(run_id), int(run_attempt)),
-        )
+        return self.row(f"SELECT * FROM runs WHERE {_SAME_RUN}", (repo_key(repo), int(run_id), int(run_attempt)))
 
     def runs(self, status: str | None = None, repo: str | None = None) -> list[dict[str, Any]]:
         """Runs, oldest first, optionally by status and repo."""
         return self.rows(
             "SELECT * FROM runs WHERE (:status IS NULL OR status = :status) "
-            "AND (:repo IS NULL OR repo = :repo) ORDER BY id",
-            {"status": status, "repo": repo},
+            "AND (:repo IS NULL OR lower(repo) = :repo) ORDER BY id",
+            {"status": status, "repo": repo_key(repo)},
         )
 
     def claim_next(
-        self, owner: str, lease_seconds: float = 300, now: datetime | None = None
+        self, owner: str, lease_seconds: float = 300, now: datetime | None = None,
+        repos: Iterable[str] | None = None,
     ) -> dict[str, Any] | None:
-        """Lease the oldest runnable job: queued and due, or working with an expired lease (fault #25)."""
-        stamp = iso(now)
+        """Lease the oldest runnable daemon job: queued and due, or working with an expired lease (fault #25).
+        With `repos`, only jobs of those repositories (case-insensitive); a job an `agent fix` owns, never."""
+        stamp, watched = iso(now), None if repos is None else sorted({name.lower() for name in repos})
         with self.transaction() as db:
             row = db.conn.execute(
-                "SELECT id FROM runs WHERE (status = 'queued' AND (available_at IS NULL OR available_at <= ?)) "
-                "OR (status = 'working' AND lease_until <= ?) ORDER BY id LIMIT 1",
-                (stamp, stamp),
+                "SELECT id FROM runs WHERE ((status = 'queued' AND (available_at IS NULL OR available_at <= ?)) "
+                "OR (status = 'working' AND lease_until <= ?)) AND (job_owner IS NULL OR job_owner = ?) "
+                f"{_repo_filter(watched)} ORDER BY id LIMIT 1",
+                (stamp, stamp, DAEMON_OWNER, *(watched or [])),
             ).fetchone()
             if row is None:
                 return None
@@ -131,6 +142,17 @@ class QueueStore(Connection):
             job_id, owner, assignments, [status, *(clean_text(value) for value in fields.values())], now
         )
 
+    def settle_owned(self, owner: str, status: str = "done", error: str | None = None) -> int:
+        """End every unfinished job `owner` (one `agent fix` process) queued: done, or failed when abandoned."""
+        if status not in FINAL_STATUSES:
+            raise ValueError(f"settle status must be one of {FINAL_STATUSES}, not {status!r}")
+        with self.transaction() as db:
+            return db.conn.execute(
+                "UPDATE runs SET status = ?, error = COALESCE(?, error), lease_owner = NULL, lease_until = NULL, "
+                "updated_at = ? WHERE job_owner = ? AND status IN ('queued', 'working')",
+                (status, clean_text(error), iso(), clean_text(owner)),
+            ).rowcount
+
     def _update_leased(
         self, job_id: int, owner: str, assignments: str, params: list, now: datetime | None
     ) -> bool:
@@ -141,3 +163,10 @@ class QueueStore(Connection):
                 [*params, iso(now), int(job_id), clean_text(owner)],
             )
             return cursor.rowcount == 1
+
+
+def _repo_filter(watched: list[str] | None) -> str:
+    """`AND lower(repo) IN (?, …)` for a daemon's watched repositories ('' for every repository)."""
+    if watched is None:
+        return ""
+    return f"AND lower(repo) IN ({', '.join('?' * len(watched))})" if watched else "AND 0"

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from agent.models import Diagnosis, Plan
-from agent.store.connection import Connection, clean_json, clean_text, iso
+from agent.store.connection import Connection, clean_json, clean_text, iso, repo_key
 from agent.store.schema import ACTION_STATUSES, OUTCOMES
 
 ACTION_FIELDS = frozenset({"signature", "run_id", "plan_id", "ref", "detail", "created_at"})
@@ -17,13 +17,15 @@ OUTCOME_FILTERS = frozenset(
 
 
 def _where(filters: dict[str, Any], allowed: frozenset[str]) -> tuple[str, list[Any]]:
-    """`WHERE a = ? AND b = ?` from equality filters, refusing unknown columns."""
+    """`WHERE a = ? AND b = ?` from equality filters (repository names case-insensitive), refusing unknown columns."""
     unknown = set(filters) - allowed
     if unknown:
         raise ValueError(f"unknown filters: {sorted(unknown)}")
     if not filters:
         return "", []
-    return " WHERE " + " AND ".join(f"{key} = ?" for key in filters), list(filters.values())
+    terms = ["lower(repo) = ?" if key == "repo" else f"{key} = ?" for key in filters]
+    values = [repo_key(value) if key == "repo" else value for key, value in filters.items()]
+    return " WHERE " + " AND ".join(terms), values
 
 
 class RecordStore(Connection):
@@ -53,8 +55,8 @@ class RecordStore(Connection):
 
     def get_diagnosis(self, repo: str, run_id: int, run_attempt: int = 1) -> Diagnosis | None:
         row = self.row(
-            "SELECT diagnosis FROM diagnoses WHERE repo = ? AND run_id = ? AND run_attempt = ?",
-            (repo, int(run_id), int(run_attempt)),
+            "SELECT diagnosis FROM diagnoses WHERE lower(repo) = ? AND run_id = ? AND run_attempt = ?",
+            (repo_key(repo), int(run_id), int(run_attempt)),
         )
         return Diagnosis.model_validate(row["diagnosis"]) if row else None
 
@@ -195,8 +197,8 @@ class RecordStore(Connection):
     def closed_fix_keys(self, repo: str) -> set[str]:
         """Fix keys a human rejected (PR closed unmerged, or merged then reverted): never re-propose (#34)."""
         rows = self.db.conn.execute(
-            "SELECT DISTINCT fix_key FROM outcomes WHERE repo = ? AND fix_key IS NOT NULL "
+            "SELECT DISTINCT fix_key FROM outcomes WHERE lower(repo) = ? AND fix_key IS NOT NULL "
             "AND outcome IN ('closed_unmerged', 'reverted')",
-            (repo,),
+            (repo_key(repo),),
         ).fetchall()
         return {row[0] for row in rows}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from agent.store.connection import Connection, as_utc, iso
+from agent.store.connection import Connection, as_utc, iso, repo_key
 from agent.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -17,27 +17,28 @@ LIVE = "status != 'failed'"
 _AUTO_FIXES = f"""
 SELECT COUNT(DISTINCT COALESCE(a.plan_id, 'action:' || a.id))
 FROM actions a LEFT JOIN plans p ON p.id = a.plan_id
-WHERE a.{LIVE} AND a.created_at >= ?
+WHERE a.{LIVE} AND a.created_at >= ? AND (? IS NULL OR lower(a.repo) = ?)
   AND (a.kind = 'merge' OR (a.kind = 'pull_request' AND p.action = 'auto_fix'))
 """
 _ATTEMPTS = f"""
-SELECT COUNT(*) FROM actions WHERE kind = 'pull_request' AND {LIVE} AND repo = ? AND signature = ?
+SELECT COUNT(*) FROM actions WHERE kind = 'pull_request' AND {LIVE} AND lower(repo) = ? AND signature = ?
 """
 _LAST_FAILED_FIX = """
 SELECT MAX(o.at) FROM outcomes o LEFT JOIN plans p ON p.id = o.plan_id
 WHERE o.outcome IN ('ci_failed', 'reverted')
-  AND COALESCE(o.repo, p.repo) = ? AND COALESCE(o.signature, p.signature) = ?
+  AND lower(COALESCE(o.repo, p.repo)) = ? AND COALESCE(o.signature, p.signature) = ?
 """
-_PRS_SINCE = f"SELECT COUNT(*) FROM actions WHERE kind = 'pull_request' AND {LIVE} AND created_at >= ?"
+_PRS_SINCE = (f"SELECT COUNT(*) FROM actions WHERE kind = 'pull_request' AND {LIVE} AND created_at >= ? "
+              "AND (? IS NULL OR lower(repo) = ?)")
 _OPEN_PRS = f"""
-SELECT COUNT(*) FROM actions pr WHERE pr.kind = 'pull_request' AND pr.{LIVE}
+SELECT COUNT(*) FROM actions pr WHERE pr.kind = 'pull_request' AND pr.{LIVE} AND (? IS NULL OR lower(pr.repo) = ?)
 AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.plan_id = pr.plan_id
                 AND o.outcome IN ('merged', 'closed_unmerged', 'reverted'))
 AND NOT EXISTS (SELECT 1 FROM actions c
                 WHERE c.kind IN ('merge', 'close', 'close_pull_request') AND c.status = 'done'
-                AND (c.plan_id = pr.plan_id OR (c.repo = pr.repo AND c.ref = pr.ref)))
+                AND (c.plan_id = pr.plan_id OR (lower(c.repo) = lower(pr.repo) AND c.ref = pr.ref)))
 """
-_RERUNS = f"SELECT COUNT(*) FROM actions WHERE kind = 'rerun' AND {LIVE} AND repo = ? AND run_id = ?"
+_RERUNS = f"SELECT COUNT(*) FROM actions WHERE kind = 'rerun' AND {LIVE} AND lower(repo) = ? AND run_id = ?"
 
 
 def _duplicates(kind: str, columns: str) -> str:
@@ -66,33 +67,35 @@ class ReportStore(Connection):
     """Counters and summaries computed from the action log."""
 
     def usage_counts(
-        self, repo: str, signature: str, run_id: int | None, now: datetime | str | None = None
+        self, repo: str, signature: str, run_id: int | None, now: datetime | str | None = None,
+        scope: str = "repository",
     ) -> dict[str, Any]:
-        """The rate-limit counters as a dict (see `usage`)."""
-        moment = as_utc(now)
-        read = self.scalar
-        last_failed = read(_LAST_FAILED_FIX, (repo, signature))
+        """The rate-limit counters as a dict (see `usage`); repository names compare case-insensitively."""
+        moment, key = as_utc(now), repo_key(repo)
+        read, counted = self.scalar, (None, None) if scope == "global" else (key, key)
+        last_failed = read(_LAST_FAILED_FIX, (key, signature))
         return {
-            "auto_fixes_today": read(_AUTO_FIXES, (iso(moment - timedelta(hours=24)),)),
-            "attempts_for_signature": read(_ATTEMPTS, (repo, signature)),
+            "auto_fixes_today": read(_AUTO_FIXES, (iso(moment - timedelta(hours=24)), *counted)),
+            "attempts_for_signature": read(_ATTEMPTS, (key, signature)),
             "minutes_since_failed_fix": (
                 None if last_failed is None else max(0.0, (moment - as_utc(last_failed)).total_seconds() / 60)
             ),
-            "prs_last_hour": read(_PRS_SINCE, (iso(moment - timedelta(hours=1)),)),
-            "open_agent_prs": read(_OPEN_PRS),
-            "reruns_for_run": read(_RERUNS, (repo, run_id)) if run_id is not None else 0,
+            "prs_last_hour": read(_PRS_SINCE, (iso(moment - timedelta(hours=1)), *counted)),
+            "open_agent_prs": read(_OPEN_PRS, counted),
+            "reruns_for_run": read(_RERUNS, (key, run_id)) if run_id is not None else 0,
         }
 
     def usage(
-        self, repo: str, signature: str, run_id: int | None, now: datetime | str | None = None
+        self, repo: str, signature: str, run_id: int | None, now: datetime | str | None = None,
+        scope: str = "repository",
     ) -> Usage:
-        """Counters for the gate. Global: auto_fixes_today (last 24 h: merges and auto_fix PRs),
-        prs_last_hour, open_agent_prs. Per repo+signature: attempts_for_signature (PRs),
+        """Counters for the gate. Per repository (every repository with scope "global"): auto_fixes_today
+        (last 24 h: merges and auto_fix PRs), prs_last_hour, open_agent_prs. Per repo+signature: attempts_for_signature (PRs),
         minutes_since_failed_fix (ci_failed/reverted outcomes). Per repo+run: reruns_for_run.
         Intents count, failed actions do not."""
         from agent.policy import Usage
 
-        return Usage(**self.usage_counts(repo, signature, run_id, now))
+        return Usage(**self.usage_counts(repo, signature, run_id, now, scope))
 
     def history(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest runs, newest first, each with its diagnosis summary and the actions taken for it."""

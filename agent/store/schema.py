@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS runs (
         CHECK (status IN ('queued', 'working', 'done', 'failed', 'parked')),
     lease_owner TEXT, lease_until TEXT, available_at TEXT, claims INTEGER NOT NULL DEFAULT 0,
     workflow TEXT, head_branch TEXT, head_sha TEXT, event TEXT, actor TEXT, association TEXT,
-    conclusion TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    conclusion TEXT, error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, job_owner TEXT,
     UNIQUE (repo, run_id, run_attempt)
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, available_at);
@@ -73,12 +73,22 @@ CREATE TABLE IF NOT EXISTS llm_runs (
     id TEXT PRIMARY KEY, repo TEXT, run_id INTEGER, run_attempt INTEGER,
     messages TEXT NOT NULL, usage TEXT, status TEXT NOT NULL, updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS pauses (
+    scope TEXT PRIMARY KEY, reason TEXT, paused_by TEXT, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reservations (
+    plan_id TEXT PRIMARY KEY, repo TEXT NOT NULL, signature TEXT, action TEXT NOT NULL, holder TEXT,
+    created_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS incidents (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, repo TEXT, runner TEXT,
     status TEXT NOT NULL DEFAULT 'open', detail TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
 """
 
+
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("runs", "job_owner", "TEXT"),)
+"""(table, column, type) added after a table first shipped: added in place to an older database."""
 
 TABLE_NAMES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", TABLES))
 """Every table the agent creates; a file holding other tables belongs to another program."""

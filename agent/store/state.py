@@ -6,7 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from agent.store.connection import Connection, clean_json, clean_text, iso, iso_after
+from agent.store.connection import Connection, clean_json, clean_text, iso, iso_after, repo_key
+
+GLOBAL_SCOPE = "*"
+"""The pause scope that stops every repository."""
 
 
 class StateStore(Connection):
@@ -29,6 +32,32 @@ class StateStore(Connection):
     def delete_kv(self, key: str) -> None:
         with self.transaction() as db:
             db.conn.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    def pause(self, repo: str | None = None, reason: str = "", by: str | None = None) -> None:
+        """Stop every write of every process: for one repository, or (None) for all of them."""
+        with self.transaction() as db:
+            db.conn.execute(
+                "INSERT OR REPLACE INTO pauses (scope, reason, paused_by, at) VALUES (?, ?, ?, ?)",
+                (repo_key(repo) or GLOBAL_SCOPE, clean_text(reason), clean_text(by), iso()),
+            )
+
+    def resume(self, repo: str | None = None) -> bool:
+        """Lift a pause set by pause(repo); False when there was none."""
+        with self.transaction() as db:
+            cursor = db.conn.execute("DELETE FROM pauses WHERE scope = ?", (repo_key(repo) or GLOBAL_SCOPE,))
+            return cursor.rowcount == 1
+
+    def paused(self, repo: str | None = None) -> str | None:
+        """Why writes to `repo` are paused (the global pause first), or None when they are not."""
+        for scope, label in ((GLOBAL_SCOPE, "all repositories"), (repo_key(repo), repo)):
+            row = self.db.conn.execute("SELECT reason, at FROM pauses WHERE scope = ?", (scope,)).fetchone()
+            if scope and row is not None:
+                return f"paused for {label} since {row[1]}" + (f": {row[0]}" if row[0] else "")
+        return None
+
+    def pauses(self) -> list[dict[str, Any]]:
+        """Every pause in force: {scope ('*' or a repository), reason, paused_by, at}."""
+        return self.rows("SELECT * FROM pauses ORDER BY scope")
 
     def acquire_lock(
         self, name: str, owner: str, ttl_seconds: float = 60, now: datetime | None = None
