@@ -9,6 +9,7 @@ from pathlib import Path
 from agent.config import guides_dir
 from agent.knowledge import IssueMatch, KnowledgeBase, load_known_issues
 from agent.knowledge.resolve import resolve_fix
+from agent.knowledge.transient import boundary_decision
 from agent.logs.clean import clip
 from agent.logs.excerpt import EXCERPT_LINE_CHARS
 from agent.logs.model import DEFAULT_LIMITS, Limits, RunLog
@@ -136,6 +137,8 @@ def cite_guides(causes: list[str], match: IssueMatch | None, k: int = GUIDES_CIT
 def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: str | Path | None = None) -> Diagnosis:
     """The diagnosis for a run's failure window and its best known-issue match (if any)."""
     category = match.issue.category if match else window.category
+    boundary = boundary_decision(run, window, match.issue if match else None)  # transient or real: ends of the job
+    category = boundary[0] if boundary else category
     fix = _fix_of(match, repo_dir)
     confidence = match.issue.confidence if match else 0.0
     causes = root_cause_lines(run, window, match)
@@ -144,7 +147,8 @@ def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: st
         category=category,
         known_issue=KnownIssueRef(id=match.issue.id, confidence=confidence) if match else None,
         title=_title(match, window, category),
-        proposed_action=Action(match.issue.action) if match and match.issue.action else propose_action(category, confidence, fix),
+        proposed_action=boundary[1] if boundary else Action(match.issue.action) if match and match.issue.action
+        else propose_action(category, confidence, fix),
         fix=fix,
         known_wrong_fixes=[FixSpec(template=w.template, params=w.params) for w in match.issue.known_wrong_fixes]
         if match else [],

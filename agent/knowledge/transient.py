@@ -15,9 +15,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from agent.logs.multimatch import MultiPattern
-from agent.models import Category
+from agent.models import TRANSIENT_CATEGORIES, Action, Category
 
 if TYPE_CHECKING:
+    from agent.knowledge.schema import KnownIssue
     from agent.logs.model import RunLog
     from agent.logs.window import Window
 
@@ -122,7 +123,7 @@ COMMAND_START = r"^\$ |^##\[group\]Run |^\[command\]|^##\[command\]"
 """A command echo (GitLab `$ cmd`, GitHub `Run cmd`): output above it belongs to an earlier command."""
 
 NOISE = (r"^\s*$|^(?:real|user|sys)\s+\d+m[\d.]+s$|^Cleaning up (?:project directory|file based)"
-         r"|^Uploading artifacts|^##\[(?:endgroup|group)\]|^section_(?:start|end):")
+         r"|^Uploading artifacts|^##\[(?:endgroup|group)\]")
 """Lines that carry no evidence either way (blank, `time` output, runner housekeeping)."""
 
 TAIL_LINES = 25
@@ -210,3 +211,29 @@ def failed_job_lines(run: RunLog, window: Window) -> list[str]:
 def transient_failure(run: RunLog, window: Window) -> Transient | None:
     """The transient infrastructure failure that ended the run's failed job, if that is what the log shows."""
     return judge(failed_job_lines(run, window))
+
+
+def build_failure_at_boundary(lines: Sequence[str]) -> bool:
+    """True when compile, test, lint, disk or memory evidence sits in the job's failure boundary."""
+    real = _rules().real
+    return any(real.which(text) for text in boundary(lines))
+
+
+def boundary_decision(run: RunLog, window: Window, known: KnownIssue | None) -> tuple[Category, Action] | None:
+    """(category, action) when the failure boundary decides a re-run, else None (the usual rules apply).
+
+    Without a known issue, a transient kind that ends the job → (its category, rerun). A transient category
+    (of the known issue, with no fixed action of its own, or of the window's error shapes) whose boundary
+    shows a build failure → escalate: the network line it came from was not what failed the job.
+    Any other known issue is left alone.
+    """
+    if known is not None and (known.category not in TRANSIENT_CATEGORIES or known.action):
+        return None
+    lines = failed_job_lines(run, window)
+    found = judge(lines)
+    category = known.category if known is not None else window.category
+    if found is not None:
+        return (category if known is not None else found.category), Action.rerun
+    if category in TRANSIENT_CATEGORIES and build_failure_at_boundary(lines):
+        return category, Action.escalate
+    return None
