@@ -138,3 +138,5 @@ class Plan(Strict):
     diff: str = ""
     rationale: str = ""
     issue: IssueDraft | None = None
+    unvalidated: list[str] = Field(default_factory=list)
+    """Validators unavailable for an edited file (`zizmor: <path>`): they crash on the unmodified file too."""

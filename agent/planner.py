@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent.drafts import issue_draft
@@ -13,11 +13,15 @@ from agent.models import Action, Diagnosis, Edit, FixSpec, Plan, PlanSource
 from agent.policy import classify
 from agent.policy.schema import BlastRadius, Policy
 from tools.fixes import TEMPLATES, NotApplicable, apply_template
-from tools.fixes.base import matches_any, unified_diff
+from tools.fixes.base import CI_GLOBS, matches_any, unified_diff
+from tools.fixes.callchain import call_chain, entry_path
 from tools.fixes.validate import validate_edits
 
 ANALYSIS_ONLY = "analysis_only:"
 """Rationale prefix of a plan whose fix was dropped because no edit passed validation (fault #20)."""
+
+UNVALIDATED = "validator unavailable for this file:"
+"""Marks, in a plan's rationale and PR body, a validator that fails on the unmodified file too."""
 
 _VALIDATED: dict[str, Any] = {}
 """Validation reports by the hash of the edits: the checks are deterministic and take ~1 s."""
@@ -37,16 +41,26 @@ def is_analysis_only(plan: Plan) -> bool:
 
 
 def template_files(template_name: str, params: dict[str, Any], files: dict[str, str],
-                   radius: BlastRadius) -> dict[str, str]:
-    """The files a template may see: matching its touches, and inside the blast radius."""
+                   radius: BlastRadius, workflow: str | None = None) -> dict[str, str]:
+    """The files a template may see: its touches, inside the blast radius, and on the run's call chain."""
     template = TEMPLATES.get(template_name)
     if template is None:
         return {}
     globs = template.touches + tuple(v for k, v in params.items() if k in ("manifest", "config")
                                      and isinstance(v, str))
     zones = ("allowed", "test") if template_name == "test_disable" else ("allowed",)
+    chain = run_chain(workflow, files)
     return {path: text for path, text in files.items()
-            if matches_any(path, globs) and classify(path, radius).zone in zones}
+            if matches_any(path, globs) and classify(path, radius).zone in zones
+            and (chain is None or path in chain or not matches_any(path, CI_GLOBS))}
+
+
+def run_chain(workflow: str | None, files: dict[str, str]) -> set[str] | None:
+    """The workflow files the run reaches (call_chain), or None when its workflow is unknown or unread."""
+    entry = entry_path(workflow)
+    if not entry or not files.get(entry):
+        return None
+    return call_chain(entry, files.get)
 
 
 @dataclass
@@ -59,6 +73,8 @@ class FixAttempt:
     notes: str = ""
     failure: str = ""
     analysis_only: bool = False
+    unvalidated: list[str] = field(default_factory=list)
+    """`check: path` of validators unavailable for a kept edit (they crash on the unmodified file too)."""
 
 
 def validate(edits: list[Edit]):
@@ -69,10 +85,11 @@ def validate(edits: list[Edit]):
     return _VALIDATED[key]
 
 
-def attempt_fix(fix: FixSpec, files: dict[str, str], radius: BlastRadius) -> FixAttempt:
-    """Apply the template to the allowed files and keep only the edits that validate."""
+def attempt_fix(fix: FixSpec, files: dict[str, str], radius: BlastRadius, workflow: str | None = None) -> FixAttempt:
+    """Apply the template to the allowed files on the run's call chain and keep only the edits that validate."""
     try:
-        result = apply_template(fix.template, template_files(fix.template, fix.params, files, radius), fix.params)
+        seen = template_files(fix.template, fix.params, files, radius, workflow)
+        result = apply_template(fix.template, seen, fix.params)
     except NotApplicable as exc:
         return FixAttempt([], failure=f"fix template {fix.template} does not apply: {exc.reason}")
     except (KeyError, ValueError) as exc:
@@ -81,11 +98,25 @@ def attempt_fix(fix: FixSpec, files: dict[str, str], radius: BlastRadius) -> Fix
     kept = [edit for edit in result.edits if edit.path not in report.rejected]
     dropped = [f"{p.path}: {p.check}: {p.message}" for p in report.problems]
     dropped += [f"{f.path}: new zizmor finding {f.rule} at {f.route}" for f in report.new_findings]
-    notes = "validation: " + ("passed (schema, zizmor)" if report.ok else "dropped " + "; ".join(dropped))
     if not kept:
-        return FixAttempt([], notes=notes, failure=f"every edit failed validation ({'; '.join(dropped)})",
-                          analysis_only=True)
-    return FixAttempt(kept, unified_diff(kept), result.params, notes)
+        return FixAttempt([], notes="validation: dropped " + "; ".join(dropped), analysis_only=True,
+                          failure=f"every edit failed validation ({'; '.join(dropped)})")
+    unvalidated = report.degraded({edit.path for edit in kept})
+    return FixAttempt(kept, unified_diff(kept), result.params, validation_notes(report, dropped, unvalidated),
+                      unvalidated=unvalidated)
+
+
+def validation_notes(report, dropped: list[str], unvalidated: list[str]) -> str:
+    """One line for the rationale (and so the PR body): what passed, what was dropped, what could not run."""
+    if not unvalidated and report.ok:
+        return "validation: passed (schema, zizmor)"
+    parts = ["dropped " + "; ".join(dropped)] if dropped else ["passed where available"]
+    if unvalidated:
+        why = "; ".join(f"{u.check} on {u.path}: {u.message}" for u in report.unavailable
+                        if f"{u.check}: {u.path}" in unvalidated)
+        parts.append(f"{UNVALIDATED} {', '.join(unvalidated)} ({why}); checked by the remaining validator "
+                     "and the gate's content rules")
+    return "validation: " + "; ".join(parts)
 
 
 def _is_known_wrong(fix: FixSpec, diagnosis: Diagnosis) -> bool:
@@ -126,7 +157,7 @@ def _fix_plan(diagnosis: Diagnosis, repo: str, run: dict, files: dict[str, str],
         return Plan(**_base(diagnosis, repo, run, Action.escalate, None), issue=draft,
                     rationale=f"the proposed fix {fix.template} is a known wrong fix for this failure")
     radius = policy.blast_radius if policy else BlastRadius()
-    result = attempt_fix(fix, files, radius)
+    result = attempt_fix(fix, files, radius, run.get("path"))
     if not result.edits:
         prefix = ANALYSIS_ONLY + " " if result.analysis_only else ""
         return Plan(**_base(diagnosis, repo, run, Action.escalate, fix if result.analysis_only else None),
@@ -134,4 +165,4 @@ def _fix_plan(diagnosis: Diagnosis, repo: str, run: dict, files: dict[str, str],
     why = (f"known issue {diagnosis.known_issue.id if diagnosis.known_issue else '-'}: apply {fix.template} "
            f"with {json.dumps(fix.params, sort_keys=True)}; {result.notes}")
     return Plan(**_base(diagnosis, repo, run, diagnosis.proposed_action, fix), edits=result.edits,
-                diff=result.diff, rationale=why, issue=draft)
+                diff=result.diff, rationale=why, issue=draft, unvalidated=result.unvalidated)

@@ -15,9 +15,14 @@ def test_action_version_refuses_downgrade_to_artifact_v3(action):
         apply_template("action_version", load_repo(), {"action": action, "version": "v3"})
 
 
-def test_action_version_refuses_cache_v3():
+def test_action_version_refuses_cache_v2():
     with pytest.raises(NotApplicable, match="cache service v2"):
-        apply_template("action_version", load_repo(), {"action": "actions/cache", "version": "v3"})
+        apply_template("action_version", load_repo(), {"action": "actions/cache", "version": "v2"})
+
+
+def test_action_version_leaves_a_working_cache_v3_alone():
+    with pytest.raises(NotApplicable, match="working refs are left alone"):
+        apply_template("action_version", load_repo(), {"action": "actions/cache", "version": "v4"})
 
 
 def test_action_version_never_downgrades_a_newer_major():
@@ -47,7 +52,7 @@ NOT_APPLICABLE = [
     (
         "action_version",
         {"action": "actions/upload-artifact", "version": "v4"},
-        "no actions/upload-artifact below v4",
+        "no broken actions/upload-artifact",
     ),
     ("container_image", {"image": "nvidia/cuda:11.8.0-devel-ubuntu22.04"}, "no job container"),
     ("container_image", {"image": "ubuntu:24.04", "match": "ubuntu18"}, "no job container"),

@@ -57,27 +57,6 @@ CASES = [
         },
     ),
     (
-        "action_version",
-        {"action": "actions/cache", "version": "v4"},
-        {
-            WF + "build-test.yml": (["        uses: actions/cache@v3"], ["        uses: actions/cache@v4"]),
-            WF + "build-test-macosx.yml": (
-                ["        uses: actions/cache/restore@v3", "        uses: actions/cache/save@v3"],
-                ["        uses: actions/cache/restore@v4", "        uses: actions/cache/save@v4"],
-            ),
-        },
-    ),
-    (
-        "action_version",
-        {"action": "actions/cache/save"},
-        {
-            WF + "build-test-macosx.yml": (
-                ["        uses: actions/cache/save@v3"],
-                ["        uses: actions/cache/save@v4"],
-            )
-        },
-    ),
-    (
         "container_image",
         {"image": "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04", "bump_cache_key": True},
         {
@@ -218,7 +197,8 @@ def test_template_changes_only_the_intended_lines(name, params, expected):
 def test_every_workflow_template_is_exercised_on_the_fixtures():
     source_templates = {"vcpkg_override", "vcpkg_dependency_add", "vcpkg_baseline", "test_disable"}
     config_row_templates = {"overlay_port_hash", "workflow_expression", "reusable_input_format", "xvfb_run"}
-    assert {name for name, _, _ in CASES} == set(TEMPLATES) - source_templates - config_row_templates
+    real_tree_templates = {"action_version"}  # nothing is broken in the stand-ins: tests/test_fixes_upstream.py
+    assert {name for name, _, _ in CASES} == set(TEMPLATES) - source_templates - config_row_templates - real_tree_templates
 
 
 def test_cache_key_bump_without_prefix_bumps_each_workflow_and_resolves_numbers():
@@ -254,10 +234,12 @@ def test_apt_package_in_single_quoted_input_default_keeps_yaml_quoting():
 
 
 def test_resolved_params_include_the_call_params():
-    result = apply_template("action_version", load_repo(), {"action": "actions/cache"})
+    repo = load_repo()
+    for path in (WF + "build-test.yml", WF + "build-test-macosx.yml"):
+        repo[path] = repo[path].replace("actions/cache@v3", "actions/cache@v2").replace("/restore@v3", "/restore@v2")
+    result = apply_template("action_version", repo, {"action": "actions/cache"})
     assert result.params["action"] == "actions/cache" and result.params["version"] == "v4"
-    assert {m["to"] for m in result.params["moved"]} == {
-        "actions/cache@v4",
-        "actions/cache/restore@v4",
-        "actions/cache/save@v4",
-    }
+    assert [(m["from"], m["to"]) for m in result.params["moved"]] == [
+        ("actions/cache/restore@v2", "actions/cache/restore@v4"),
+        ("actions/cache@v2", "actions/cache@v4"),
+    ]

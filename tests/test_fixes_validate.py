@@ -27,7 +27,6 @@ def test_fixture_workflows_pass_the_schema_as_shipped():
 
 REAL_OUTPUTS = [
     ("cache_key_bump", {}),
-    ("action_version", {"action": "actions/cache"}),
     ("container_image", {"image": "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04", "bump_cache_key": True}),
     ("apt_package_add", {"package": "autoconf-archive"}),
     ("pip_package_add", {"package": "cmake>=3.30"}),

@@ -73,7 +73,14 @@ class BlastRadius(Section):
         description="Test sources: writable only by the test_disable template, and at most as a PR.",
     )
     protected_paths: list[str] = Field(
-        default_factory=lambda: [".github/workflows/doxy.yml", "**/*deploy*", "**/*release*", "**/*publish*"],
+        default_factory=lambda: [
+            ".github/workflows/doxy.yml",
+            ".github/workflows/publish-test.yml",
+            ".github/workflows/cron-update-vcpkg.yml",
+            "**/*deploy*",
+            "**/*release*",
+            "**/*publish*",
+        ],
         description="Globs never written (deployments, releases, publishing); matched case-insensitively.",
     )
     max_files: TierSizes = Field(
@@ -123,6 +130,14 @@ class ContentSafety(Section):
     )
 
 
+class Validation(Section):
+    """How far a fix may go when a validator cannot judge a file (it crashes on the unmodified file too)."""
+
+    allow_degraded: bool = Field(
+        False, description="Allow auto_fix with a validator unavailable; false → a pull request for a human."
+    )
+
+
 class Policy(Section):
     """policies.yaml: the data the gate decides by."""
 
@@ -134,6 +149,7 @@ class Policy(Section):
     blast_radius: BlastRadius = Field(default_factory=BlastRadius, description="Writable paths and sizes.")
     actors: Actors = Field(default_factory=Actors, description="Whose runs the agent acts on.")
     content_safety: ContentSafety = Field(default_factory=ContentSafety, description="Edit content rules.")
+    validation: Validation = Field(default_factory=Validation, description="When validators are unavailable.")
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from agent.models import Edit
 from tools.fixes.actions import ActionVersionParams, action_version
 from tools.fixes.base import (
-    WORKFLOW_GLOBS,
+    CI_GLOBS,
     Change,
     Files,
     FixResult,
@@ -57,22 +57,22 @@ def _template(name: str, model: type[Params], touches, run) -> Template:
 TEMPLATES: dict[str, Template] = {
     t.name: t
     for t in [
-        _template("cache_key_bump", CacheKeyBumpParams, WORKFLOW_GLOBS + MANIFEST, cache_key_bump),
-        _template("action_version", ActionVersionParams, WORKFLOW_GLOBS, action_version),
-        _template("container_image", ContainerImageParams, WORKFLOW_GLOBS, container_image),
+        _template("cache_key_bump", CacheKeyBumpParams, CI_GLOBS + MANIFEST, cache_key_bump),
+        _template("action_version", ActionVersionParams, CI_GLOBS, action_version),
+        _template("container_image", ContainerImageParams, CI_GLOBS, container_image),
         _template("vcpkg_override", OverrideParams, MANIFEST, vcpkg_override),
         _template("vcpkg_dependency_add", DependencyParams, MANIFEST, vcpkg_dependency_add),
         _template("vcpkg_baseline", BaselineParams, CONFIG, vcpkg_baseline),
-        _template("apt_package_add", AptPackageParams, WORKFLOW_GLOBS, apt_package_add),
-        _template("pip_package_add", PipPackageParams, WORKFLOW_GLOBS, pip_package_add),
-        _template("absolute_path", AbsolutePathParams, WORKFLOW_GLOBS, absolute_path),
-        _template("env_set", EnvSetParams, WORKFLOW_GLOBS, env_set),
-        _template("timeout_minutes", TimeoutParams, WORKFLOW_GLOBS, timeout_minutes),
-        _template("test_disable", TestDisableParams, WORKFLOW_GLOBS + SOURCE_GLOBS, test_disable),
+        _template("apt_package_add", AptPackageParams, CI_GLOBS, apt_package_add),
+        _template("pip_package_add", PipPackageParams, CI_GLOBS, pip_package_add),
+        _template("absolute_path", AbsolutePathParams, CI_GLOBS, absolute_path),
+        _template("env_set", EnvSetParams, CI_GLOBS, env_set),
+        _template("timeout_minutes", TimeoutParams, CI_GLOBS, timeout_minutes),
+        _template("test_disable", TestDisableParams, CI_GLOBS + SOURCE_GLOBS, test_disable),
         _template("overlay_port_hash", OverlayPortHashParams, OVERLAY_GLOBS, overlay_port_hash),
-        _template("workflow_expression", WorkflowExpressionParams, WORKFLOW_GLOBS, workflow_expression),
-        _template("reusable_input_format", ReusableInputParams, WORKFLOW_GLOBS, reusable_input_format),
-        _template("xvfb_run", XvfbRunParams, WORKFLOW_GLOBS, xvfb_run),
+        _template("workflow_expression", WorkflowExpressionParams, CI_GLOBS, workflow_expression),
+        _template("reusable_input_format", ReusableInputParams, CI_GLOBS, reusable_input_format),
+        _template("xvfb_run", XvfbRunParams, CI_GLOBS, xvfb_run),
     ]
 }
 """Every fix template by name (CONTRACTS "Fix templates")."""

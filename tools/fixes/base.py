@@ -14,6 +14,9 @@ from agent.models import Edit
 
 Files = dict[str, str]
 WORKFLOW_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
+LOCAL_ACTION_GLOBS = (".github/actions/**/action.yml", ".github/actions/**/action.yaml")
+CI_GLOBS = WORKFLOW_GLOBS + LOCAL_ACTION_GLOBS
+"""Workflows and the repository's own composite actions: what a workflow template may edit."""
 DEPLOYMENT_MARKERS = re.compile(
     r"gh-pages|actions/deploy-pages|peaceiris/actions-gh-pages|github-pages-deploy-action|^\s*environment:",
     re.MULTILINE,
@@ -89,10 +92,10 @@ def is_deployment_workflow(text: str) -> bool:
 
 
 def select_workflows(files: Files, globs: list[str] | None) -> Files:
-    """Workflow files the template may edit: matching `globs`, deployments only when named exactly."""
+    """Workflow (and local action) files to edit: matching `globs`, deployments only when named exactly."""
     chosen = {}
     for path, text in sorted(files.items()):
-        if not matches_any(path, WORKFLOW_GLOBS):
+        if not matches_any(path, CI_GLOBS):
             continue
         if globs and not matches_any(path, globs):
             continue

@@ -26,38 +26,62 @@ class CacheKeyBumpParams(Params):
 
 
 def number_pattern(prefix: str | None) -> re.Pattern[str]:
-    """The key segment to bump: the first `-<n>-`, or the `<n>` right after `<prefix>-`."""
+    """The key segment to bump: the first `-<n>-` (or a trailing `-<n>`), or the `<n>` right after `<prefix>-`."""
     if prefix:
         return re.compile(rf"(?<=\b{re.escape(prefix)}-)(\d+)(?=-|$|[\s'\"])")
-    return re.compile(r"(?<=-)(\d+)(?=-)")
+    return re.compile(r"(?<=-)(\d+)(?=-|['\"]?\s*\Z)")
 
 
-def bump_step(text: str, step, pattern: re.Pattern[str]) -> tuple[list[tuple[int, int, str]], int | None]:
+def version_slot(key_source: str, prefix: str | None) -> int | None:
+    """Where a key without a version number gets one: after `<prefix>-`, else before `-${{ hashFiles(…) }}`."""
+    if prefix:
+        match = re.search(rf"\b{re.escape(prefix)}-", key_source)
+        return match.end() if match else None
+    match = re.search(r"-\$\{\{[^}]*hashFiles\(", key_source)
+    return match.start() + 1 if match else None
+
+
+def restore_edits(text: str, restore, prefix: str | None, old: int, new: str) -> list[tuple[int, int, str]]:
+    """Bump the same number in the step's restore-keys (kept in step with the key)."""
+    if scalar(restore) is None:
+        return []
+    rbase, rtext = restore.start_mark.index, source(text, restore)
+    after = rf"(?<=\b{re.escape(prefix)}-)" if prefix else "(?<=-)"
+    loose = re.compile(after + r"(\d+)(?=-|$|[\s'\"])", re.MULTILINE)
+    return [(rbase + m.start(1), rbase + m.end(1), new) for m in loose.finditer(rtext) if int(m.group(1)) == old]
+
+
+def restore_inserts(text: str, restore, literal: str) -> list[tuple[int, int, str]]:
+    """Add the new `1-` segment to restore-keys that are exactly the key's literal prefix."""
+    if scalar(restore) is None or not literal:
+        return []
+    rbase, rtext = restore.start_mark.index, source(text, restore)
+    exact = re.compile(rf"(?:^|(?<=[\s'\"]))({re.escape(literal)})(?=$|[\s'\"])", re.MULTILINE)
+    return [(rbase + m.end(1), rbase + m.end(1), "1-") for m in exact.finditer(rtext)]
+
+
+def bump_step(text: str, step, pattern: re.Pattern[str], prefix: str | None = None
+              ) -> tuple[list[tuple[int, int, str]], int | None]:
     """Replacements bumping one cache step's key (and matching restore-keys); returns (edits, old n)."""
     with_ = get(step, "with")
-    key = get(with_, "key")
+    key, restore = get(with_, "key"), get(with_, "restore-keys")
     if scalar(key) is None:
         return [], None
-    match = pattern.search(source(text, key))
-    if match is None:
+    base, key_source = key.start_mark.index, source(text, key)
+    match = pattern.search(key_source)
+    if match is not None:
+        old = int(match.group(1))
+        edits = [(base + match.start(1), base + match.end(1), str(old + 1))]
+        return edits + restore_edits(text, restore, prefix, old, str(old + 1)), old
+    slot = version_slot(key_source, prefix)
+    if slot is None:
         return [], None
-    old = int(match.group(1))
-    base = key.start_mark.index
-    edits = [(base + match.start(1), base + match.end(1), str(old + 1))]
-    restore = get(with_, "restore-keys")
-    if scalar(restore) is not None:
-        rbase, rtext = restore.start_mark.index, source(text, restore)
-        loose = re.compile(pattern.pattern.replace("(?=-)", r"(?=-|$|[\s'\"])"), re.MULTILINE)
-        edits += [
-            (rbase + m.start(1), rbase + m.end(1), str(old + 1))
-            for m in loose.finditer(rtext)
-            if int(m.group(1)) == old
-        ]
-    return edits, old
+    literal = key_source[:slot].lstrip("'\"")
+    return [(base + slot, base + slot, "1-")] + restore_inserts(text, restore, literal), 0
 
 
-def bump_keys(files: Files, params: CacheKeyBumpParams) -> Change:
-    """Bump the cache-key number in every actions/cache step of the selected workflows."""
+def bump_keys(files: Files, params: CacheKeyBumpParams, only_jobs: dict[str, set[str]] | None = None) -> Change:
+    """Bump (or add) the cache-key version in every actions/cache step of the selected workflows (and jobs)."""
     change, pattern = Change(), number_pattern(params.prefix)
     bumps = []
     for path, text in select_workflows(files, params.files).items():
@@ -65,31 +89,21 @@ def bump_keys(files: Files, params: CacheKeyBumpParams) -> Change:
         for job_id, step in walk_steps(compose(text)):
             if not CACHE_ACTION.match(scalar(get(step, "uses")) or ""):
                 continue
-            edits, old = bump_step(text, step, pattern)
+            if only_jobs is not None and job_id not in only_jobs.get(path, set()):
+                continue
+            edits, old = bump_step(text, step, pattern, params.prefix)
             if edits:
                 replacements += edits
-                bumps.append(
-                    {
-                        "file": path,
-                        "job": job_id,
-                        "step": scalar(get(step, "name")),
-                        "from": old,
-                        "to": old + 1,
-                    }
-                )
+                bumps.append({"file": path, "job": job_id, "step": scalar(get(step, "name")),
+                              "from": old, "to": old + 1})
         if replacements:
             change.texts[path] = splice(text, replacements)
     if not bumps:
         where = f" with prefix {params.prefix!r}" if params.prefix else ""
-        raise NotApplicable(f"no actions/cache key with a numeric segment{where} in the selected workflows")
+        raise NotApplicable(f"no actions/cache key with a version slot{where} in the selected workflows")
     first = bumps[0]
-    change.resolved = {
-        "file": first["file"],
-        "files": sorted(change.texts),
-        "from": first["from"],
-        "to": first["to"],
-        "bumps": bumps,
-    }
+    change.resolved = {"file": first["file"], "files": sorted(change.texts), "from": first["from"],
+                       "to": first["to"], "bumps": bumps}
     return change
 
 

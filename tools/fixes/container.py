@@ -18,8 +18,8 @@ class ContainerImageParams(Params):
     """The new image, e.g. `nvidia/cuda:11.8.0-devel-ubuntu22.04`."""
     match: str | None = None
     """A regex the old image must match (search); default any image."""
-    bump_cache_key: bool = False
-    """Also bump the cache-key number in the workflows that changed (cache versions depend on the image)."""
+    bump_cache_key: bool = True
+    """Also bump (or add) the cache-key version of the moved jobs: binaries built in the old image are stale."""
     files: list[str] | None = None
     """Workflow globs to limit the change to; default every workflow."""
 
@@ -71,9 +71,12 @@ def container_image(files: Files, params: ContainerImageParams) -> Change:
 
 
 def add_cache_bump(change: Change) -> None:
-    """Bump the cache keys in the workflows whose image changed (none found is not an error)."""
+    """Bump the cache keys of the jobs whose image changed (none found is recorded, not an error)."""
+    jobs_moved: dict[str, set[str]] = {}
+    for move in change.resolved["moved"]:
+        jobs_moved.setdefault(move["file"], set()).add(move["job"])
     try:
-        bumped = bump_keys(change.texts, CacheKeyBumpParams(files=sorted(change.texts)))
+        bumped = bump_keys(change.texts, CacheKeyBumpParams(files=sorted(change.texts)), jobs_moved)
     except NotApplicable:
         change.resolved["cache_bumps"] = []
         return

@@ -31,6 +31,17 @@ SETUP_WORDS = frozenset(
         "done",
         "while",
         "true",
+        "chmod",
+        "ldd",
+        "ls",
+        "cat",
+        "rm",
+        "cp",
+        "mv",
+        "which",
+        "command",
+        "[",
+        "[[",
     }
 )
 """First words of lines that prepare the test run rather than run it."""
@@ -106,7 +117,7 @@ def xvfb_run(files: Files, params: XvfbRunParams) -> Change:
                 )
                 if at is None:
                     continue
-                if text.startswith("xvfb-run", at):
+                if text.startswith("xvfb-run", at) or "xvfb-run" in scalar(run):
                     present.append(f"{path}:{job_id}:{name}")
                     continue
                 inserts.append((at, at, PREFIX))

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import shutil
-import subprocess
-import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -18,34 +13,20 @@ from pydantic import BaseModel, Field
 
 from agent.models import Edit
 from tools.fixes.base import WORKFLOW_GLOBS, matches_any
+from tools.fixes.checkers import (
+    Finding,
+    Problem,
+    Unavailable,
+    compare_zizmor,
+    crash_summary,
+    new_findings,
+    run_tool,
+    tool_path,
+)
 
 ACTION_GLOBS = ("action.yml", "action.yaml", "**/action.yml", "**/action.yaml")
-TOOL_TIMEOUT = 120
-
-
-class Problem(BaseModel):
-    """Why an edited file is rejected."""
-
-    path: str
-    check: str
-    """`yaml`, `json`, `schema` or `zizmor` (a tool failure)."""
-    message: str
-
-
-class Finding(BaseModel):
-    """A zizmor finding, keyed without line numbers so edits that move lines do not look new."""
-
-    path: str
-    rule: str
-    severity: str
-    route: str
-    annotation: str = ""
-    rows: tuple[int, int] | None = None
-    """First and last 0-based line of the finding in the file, when zizmor gives them."""
-
-    def key(self) -> tuple[str, str, str]:
-        """The location-insensitive identity: rule, file and YAML route."""
-        return self.rule, self.path, self.route
+SCHEMA_CRASH = "check-jsonschema failed"
+__all__ = ["Finding", "Problem", "Unavailable", "ValidationReport", "new_findings", "validate_edits"]
 
 
 class ValidationReport(BaseModel):
@@ -54,6 +35,8 @@ class ValidationReport(BaseModel):
     ok: bool
     problems: list[Problem] = Field(default_factory=list)
     new_findings: list[Finding] = Field(default_factory=list)
+    unavailable: list[Unavailable] = Field(default_factory=list)
+    """Validators that fail on the unmodified file too: no verdict from them (degraded, not rejected)."""
     seconds: float = 0.0
     timings: dict[str, float] = Field(default_factory=dict)
 
@@ -62,24 +45,9 @@ class ValidationReport(BaseModel):
         """Paths whose edit failed a check."""
         return {p.path for p in self.problems} | {f.path for f in self.new_findings}
 
-
-def tool_path(name: str) -> str:
-    """The executable from this interpreter's venv, else from PATH."""
-    beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.exists() else shutil.which(name)
-    if not found:
-        raise RuntimeError(f"{name} is not installed in the venv")
-    return found
-
-
-def run_tool(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    """Run a checker offline, without any GitHub token in its environment."""
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN")
-    }
-    return subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TOOL_TIMEOUT, check=False
-    )
+    def degraded(self, kept: set[str] | None = None) -> list[str]:
+        """`check: path` of every validator unavailable for a (kept) file, e.g. `zizmor: .github/….yml`."""
+        return sorted({f"{u.check}: {u.path}" for u in self.unavailable if kept is None or u.path in kept})
 
 
 def schema_of(path: str) -> str | None:
@@ -116,9 +84,7 @@ def schema_problems(paths: list[str], root: Path) -> list[Problem]:
             report = json.loads(proc.stdout)
         except ValueError:
             problems += [
-                Problem(
-                    path=p, check="schema", message=f"check-jsonschema failed: {proc.stderr.strip()[-200:]}"
-                )
+                Problem(path=p, check="schema", message=f"{SCHEMA_CRASH}: {crash_summary(proc.stderr)[-200:]}")
                 for p in group
             ]
             continue
@@ -132,58 +98,6 @@ def schema_problems(paths: list[str], root: Path) -> list[Problem]:
                 )
             )
     return problems
-
-
-def zizmor_findings(paths: list[str], root: Path) -> list[Finding]:
-    """zizmor --offline findings for files under root (paths relative to root, as given)."""
-    if not paths:
-        return []
-    args = [
-        tool_path("zizmor"),
-        "--offline",
-        "--no-config",
-        "--no-exit-codes",
-        "--no-progress",
-        "--format",
-        "json",
-        *paths,
-    ]
-    proc = run_tool(args, root)
-    if proc.returncode != 0:
-        raise RuntimeError(f"zizmor failed: {proc.stderr.strip()[-300:]}")
-    return [finding_of(item) for item in json.loads(proc.stdout or "[]")]
-
-
-def finding_of(item: dict) -> Finding:
-    """A Finding from one zizmor JSON result (its primary location)."""
-    locations = item.get("locations", [])
-    primary = next((loc for loc in locations if loc["symbolic"].get("kind") == "Primary"), locations[0])
-    symbolic = primary["symbolic"]
-    route = ".".join(str(next(iter(c.values()))) for c in symbolic.get("route", {}).get("route", []))
-    path = symbolic["key"].get("Local", {}).get("verbatim_path", "")
-    severity = item.get("determinations", {}).get("severity", "")
-    where = (primary.get("concrete") or {}).get("location") or {}
-    rows = (where["start_point"]["row"], where["end_point"]["row"]) if "start_point" in where else None
-    return Finding(
-        path=path,
-        rule=item["ident"],
-        severity=severity,
-        route=route,
-        annotation=symbolic.get("annotation", ""),
-        rows=rows,
-    )
-
-
-def new_findings(before: list[Finding], after: list[Finding]) -> list[Finding]:
-    """Findings in `after` beyond those `before` had (counted per rule, file and route)."""
-    remaining = Counter(f.key() for f in before)
-    fresh = []
-    for finding in after:
-        if remaining[finding.key()] > 0:
-            remaining[finding.key()] -= 1
-        else:
-            fresh.append(finding)
-    return fresh
 
 
 def changed_rows(old: str, new: str) -> set[int]:
@@ -218,8 +132,22 @@ def write_tree(root: Path, files: dict[str, str]) -> None:
         target.write_text(text, encoding="utf-8", newline="")
 
 
+def schema_unavailable(problems: list[Problem], edits: list[Edit], before: Path) -> list[Unavailable]:
+    """Schema-checker crashes that happen on the unmodified file too (moved out of `problems`)."""
+    old = {e.path for e in edits if e.old is not None}
+    crashed = [p for p in problems if p.check == "schema" and p.message.startswith(SCHEMA_CRASH) and p.path in old]
+    out = []
+    for problem in crashed:
+        again = schema_problems([problem.path], before)
+        if any(p.message.startswith(SCHEMA_CRASH) for p in again):
+            problems.remove(problem)
+            out.append(Unavailable(path=problem.path, check="schema", message=f"fails on the unmodified file: "
+                                                                              f"{problem.message}"))
+    return out
+
+
 def validate_edits(edits: list[Edit]) -> ValidationReport:
-    """Syntax, schema and zizmor checks of edits; a failing file is listed in `rejected`."""
+    """Syntax, schema and zizmor checks; a failing file is `rejected`, a checker crashing on it anyway `unavailable`."""
     started, timings = time.perf_counter(), {}
     problems = [p for p in (syntax_problem(e) for e in edits) if p]
     checkable = [e for e in edits if schema_of(e.path) and e.path not in {p.path for p in problems}]
@@ -229,37 +157,15 @@ def validate_edits(edits: list[Edit]) -> ValidationReport:
         write_tree(before, {e.path: e.old for e in checkable if e.old is not None})
         t0 = time.perf_counter()
         problems += schema_problems([e.path for e in checkable], after) if checkable else []
+        unavailable = schema_unavailable(problems, checkable, before)
         timings["schema"] = time.perf_counter() - t0
         clean = [e.path for e in checkable if e.path not in {p.path for p in problems}]
         t0 = time.perf_counter()
         repaired = repairs(checkable)
-        fresh = compare_zizmor(
-            clean,
-            [e.path for e in checkable if e.old is not None and e.path in clean and e.path not in repaired],
-            Path(tmp),
-            problems,
-        )
-        fresh = [f for f in fresh if f.path not in repaired or on_rows(f, repaired[f.path])]
+        olds = [e.path for e in checkable if e.old is not None and e.path in clean and e.path not in repaired]
+        zizmor = compare_zizmor(clean, olds, Path(tmp))
+        fresh = [f for f in zizmor.fresh if f.path not in repaired or on_rows(f, repaired[f.path])]
+        problems, unavailable = problems + zizmor.problems, unavailable + zizmor.unavailable
         timings["zizmor"] = time.perf_counter() - t0
-    seconds = time.perf_counter() - started
-    return ValidationReport(
-        ok=not problems and not fresh, problems=problems, new_findings=fresh, seconds=seconds, timings=timings
-    )
-
-
-def compare_zizmor(
-    after_paths: list[str], before_paths: list[str], root: Path, problems: list[Problem]
-) -> list[Finding]:
-    """New zizmor findings of the after-tree over the before-tree; a tool failure rejects every file."""
-    try:
-        found = zizmor_findings(
-            [f"before/{p}" for p in before_paths] + [f"after/{p}" for p in after_paths], root
-        )
-    except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
-        problems += [Problem(path=p, check="zizmor", message=str(exc)) for p in after_paths]
-        return []
-    side = {"before": [], "after": []}
-    for finding in found:
-        prefix, _, rel = finding.path.partition("/")
-        side.setdefault(prefix, []).append(finding.model_copy(update={"path": rel}))
-    return new_findings(side["before"], side["after"])
+    return ValidationReport(ok=not problems and not fresh, problems=problems, new_findings=fresh,
+                            unavailable=unavailable, seconds=time.perf_counter() - started, timings=timings)
