@@ -28,6 +28,7 @@ from agent.store import Store
 
 REPO = "Apra-Labs/ApraPipes"
 CASES_DIR = shipped("evals/cases")
+UPSTREAM_DIR = shipped("evals/upstream/aprapipes")
 FINAL = ("done", "failed", "parked")
 
 
@@ -71,6 +72,8 @@ def seed(sb: Sandbox, scenario: list[DemoRun]) -> None:
     cases = {run.case: CASES_DIR / run.case for run in scenario}
     files = read_tree(CASES_DIR / "glibc-node20-old-container" / "repo")
     files["base/vcpkg.json"] = read_tree(CASES_DIR / "sfml-3-component-system" / "repo")["base/vcpkg.json"]
+    # The maintainers' own guides (real, MIT): diagnoses cite them beside the shipped guides.
+    files.update({f".claude/{path}": text for path, text in read_tree(UPSTREAM_DIR / ".claude").items()})
     sb.add_repo(REPO, files=files)
     for run in scenario:
         spec = read_case(cases[run.case])

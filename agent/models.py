@@ -79,6 +79,12 @@ class GuideRef(Strict):
     anchor: str
     title: str
     score: float = 0.0
+    repo: str | None = None
+    """For a section of the watched repository's own guides: that repository (guide is its path there)."""
+    ref: str | None = None
+    """The commit the repository's guide was read at."""
+    url: str | None = None
+    """The section on GitHub at that commit."""
 
 
 class Diagnosis(Strict):

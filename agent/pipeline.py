@@ -17,12 +17,14 @@ from agent.executor.rollback import (
     sync_pull_outcomes,
 )
 from agent.gate_context import FAILING, gate_context, resolve_association, run_fields
+from agent.github.errors import GitHubError
 from agent.knowledge import load_known_issues
 from agent.knowledge.learning import effective_confidence
 from agent.models import Action, Diagnosis, Plan
 from agent.planner import build_plan, is_analysis_only, plan_id, template_files
 from agent.policy import Deny, decide, decision_from_dict, fix_key
 from agent.policy.schema import Policy
+from agent.rag.repo_guides import RepoGuides, fetch_repo_guides
 from agent.store.queue import DAEMON_OWNER
 from agent.triage import propose_action, triage
 
@@ -99,9 +101,19 @@ class Pipeline:
 
     def diagnose(self, full_name: str, run: dict[str, Any]) -> Diagnosis:
         logs = self.gh.download_run_logs(full_name, run["id"], run["run_attempt"])
-        diagnosis = self.learned(triage(bytes(logs), kb=self.kb))
+        guides = self.repo_guides(full_name, run.get("head_sha") or "")
+        diagnosis = self.learned(triage(bytes(logs), kb=self.kb, repo_guides=guides))
         self.store.save_diagnosis(full_name, run["id"], run["run_attempt"], diagnosis)
         return diagnosis
+
+    def repo_guides(self, full_name: str, ref: str) -> RepoGuides | None:
+        """The repository's own troubleshooting guides at the run's head commit, for citations (None: unreadable)."""
+        if not ref:
+            return None
+        try:
+            return fetch_repo_guides(self.gh, full_name, ref)
+        except GitHubError:  # the diagnosis does not depend on them: cite the shipped guides only
+            return None
 
     def learned(self, diagnosis: Diagnosis) -> Diagnosis:
         """The known issue's confidence after its recorded outcomes, and the action the policy's tiers give it."""

@@ -18,6 +18,7 @@ from agent.logs.signature import failure_signature, normalise_line
 from agent.logs.window import Window, failure_window
 from agent.models import TRANSIENT_CATEGORIES, Action, Category, Diagnosis, FixSpec, GuideRef, KnownIssueRef
 from agent.rag.chunks import strip_log_framing
+from agent.rag.repo_guides import REPO_GUIDE_KIND, RepoGuides, local_repo_guides
 from agent.rag.sources import collect_chunks, guide_source
 from agent.rag.textstore import TextStore
 
@@ -100,18 +101,20 @@ _STORE_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _guide_store(folder: str, stamp: tuple) -> TextStore:
-    """The guides' sections in an in-memory BM25 table (built in milliseconds; triage writes nothing)."""
+def _guide_store(folder: str, stamp: tuple, repo_guides: RepoGuides | None = None) -> TextStore:
+    """The guides' sections (and the watched repository's own) in an in-memory BM25 table (built in
+    milliseconds; triage writes nothing)."""
     store = TextStore(Path(":memory:"))
-    store.apply(collect_chunks([guide_source(Path(folder))]), [])
+    store.apply(collect_chunks([guide_source(Path(folder))]) + (repo_guides.chunks() if repo_guides else []), [])
     return store
 
 
-def guide_store() -> TextStore:
+def guide_store(repo_guides: RepoGuides | None = None) -> TextStore:
     """The BM25 table of the current guides, rebuilt when a guide file changes."""
     folder = guides_dir()
     files = sorted(folder.glob("*.md")) if folder.is_dir() else []
-    return _guide_store(str(folder), tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _guide_store(str(folder), stamp, repo_guides or None)
 
 
 def _guide_query(causes: list[str], match: IssueMatch | None) -> str:
@@ -120,21 +123,25 @@ def _guide_query(causes: list[str], match: IssueMatch | None) -> str:
     return strip_log_framing(f"{match.issue.title} {head}" if match else head)
 
 
-def cite_guides(causes: list[str], match: IssueMatch | None, k: int = GUIDES_CITED) -> list[GuideRef]:
-    """Guide sections for the failure: the known issue's `guide:` link first, then BM25 hits of its title
-    (or of the first root-cause lines)."""
-    store = guide_store()
+def cite_guides(causes: list[str], match: IssueMatch | None, k: int = GUIDES_CITED,
+                repo_guides: RepoGuides | None = None) -> list[GuideRef]:
+    """Guide sections for the failure: the known issue's `guide:` link first, then the best section of the
+    repository's own guides (when given and matching), then BM25 hits of its title (or root-cause lines)."""
+    store = guide_store(repo_guides)
     linked = f"guide:{match.issue.guide}" if match and match.issue.guide else None
     with _STORE_LOCK:  # one cached connection shared by the daemon's threads
-        ranked = store.bm25(_guide_query(causes, match), k + 1)
-        ids = list(dict.fromkeys(([linked] if linked else []) + [chunk_id for chunk_id, _ in ranked]))[:k]
+        ranked = store.bm25(_guide_query(causes, match), k + 1 + (2 * k if repo_guides else 0))
+        own = [chunk_id for chunk_id, _ in ranked if chunk_id.startswith(f"{REPO_GUIDE_KIND}:")][:1]
+        ids = list(dict.fromkeys(([linked] if linked else []) + own + [chunk_id for chunk_id, _ in ranked]))[:k]
         chunks = store.chunks(ids)
     scores = dict(ranked)
     return [GuideRef(guide=chunks[i].guide, anchor=chunks[i].anchor, title=chunks[i].title,
-                     score=round(scores.get(i, 0.0), 4)) for i in ids if i in chunks]
+                     score=round(scores.get(i, 0.0), 4), **(repo_guides.origin(chunks[i]) if repo_guides else {}))
+            for i in ids if i in chunks]
 
 
-def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: str | Path | None = None) -> Diagnosis:
+def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: str | Path | None = None,
+             repo_guides: RepoGuides | None = None) -> Diagnosis:
     """The diagnosis for a run's failure window and its best known-issue match (if any)."""
     category = match.issue.category if match else window.category
     boundary = boundary_decision(run, window, match.issue if match else None)  # transient or real: ends of the job
@@ -157,17 +164,20 @@ def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: st
         failed_steps=window.failed_steps,
         redactions=window.redactions,
         truncated_bytes=window.truncated_bytes,
-        guides=cite_guides(causes, match),
+        guides=cite_guides(causes, match, repo_guides=repo_guides),
     )
 
 
 def triage(source: Source, repo_dir: str | Path | None = None, kb: KnowledgeBase | None = None,
-           limits: Limits = DEFAULT_LIMITS, engine: str = "auto") -> Diagnosis:
+           limits: Limits = DEFAULT_LIMITS, engine: str = "auto", repo_guides: RepoGuides | None = None) -> Diagnosis:
     """Read `source` (zip, run-log directory, job log, `gh run view --log` output, bytes or "-") and diagnose it.
 
     `engine` is the raw-log scanner ("auto": hyperscan when installed, else "re2"); both give the same diagnosis.
+    `repo_guides` (else those found under `repo_dir`) are cited beside the shipped guides.
     """
     kb = kb if kb is not None else load_known_issues()
     run = read_log(source, patterns=kb.patterns, limits=limits, engine=engine)
     window = failure_window(run)
-    return diagnose(run, window, kb.match(run, window), repo_dir)
+    if repo_guides is None and repo_dir is not None and Path(repo_dir).is_dir():
+        repo_guides = local_repo_guides(repo_dir)
+    return diagnose(run, window, kb.match(run, window), repo_dir, repo_guides)

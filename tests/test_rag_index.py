@@ -111,8 +111,8 @@ def _agent(args, home):
 
 
 @pytest.mark.slow
-def test_cli_search_returns_the_containers_section_first(built_home):
-    result = _agent(["search", "version GLIBC_2.28 not found", "--json"], built_home)
+def test_cli_hybrid_search_returns_the_containers_section_first(built_home):
+    result = _agent(["search", "version GLIBC_2.28 not found", "--mode", "hybrid", "--json"], built_home)
     assert result.returncode == 0, result.stderr
     first = json.loads(result.stdout)["hits"][0]
     assert first["link"] == "troubleshooting.containers.md#glibc-228-not-found"

@@ -44,6 +44,11 @@ class Hit:
     def to_dict(self) -> dict:
         return {**asdict(self), "link": self.link}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Hit:
+        """The hit `to_dict` described (extra keys such as `link` are derived, so ignored)."""
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+
 
 @dataclass
 class BuildStats:

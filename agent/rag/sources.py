@@ -8,6 +8,7 @@ from pathlib import Path
 from agent.config import guides_dir
 from agent.errors import BadInput
 from agent.rag.chunks import Chunk, chunk_markdown
+from agent.rag.repo_guides import REPO_GUIDE_KIND, guide_paths, repo_guide_globs
 
 GUIDE_GLOBS = ("*.md",)
 DOC_GLOBS = ("README.md", "docs/**/*.md")
@@ -25,8 +26,11 @@ class Source:
     min_level: int = 0
 
     def files(self) -> list[Path]:
-        """Matching files, sorted, each once; oversized files are skipped."""
+        """Matching files, sorted, each once; oversized files (and a repository's vendored guides) are skipped."""
         found = {path for pattern in self.globs for path in self.root.glob(pattern) if path.is_file()}
+        if self.kind == REPO_GUIDE_KIND:
+            kept = set(guide_paths([path.relative_to(self.root).as_posix() for path in found], self.globs))
+            found = {path for path in found if path.relative_to(self.root).as_posix() in kept}
         return sorted(path for path in found if path.stat().st_size <= MAX_FILE_BYTES)
 
     def chunks(self) -> list[Chunk]:
@@ -59,11 +63,19 @@ def repo_docs_source(repo_dir: Path | str, globs: tuple[str, ...] | list[str] = 
     return Source(root.resolve(), tuple(globs) or DOC_GLOBS, "doc", max_level=3)
 
 
-def default_sources(repo_dir: Path | str | None = None, doc_globs=DOC_GLOBS) -> list[Source]:
-    """The guides, plus the repository's docs when a directory is given."""
+def repo_guide_source(repo_dir: Path | str, globs: tuple[str, ...] | list[str] | None = None) -> Source:
+    """A target repository's own troubleshooting guides (REPO_GUIDE_GLOBS), one chunk per `##` problem."""
+    root = Path(repo_dir)
+    if not root.is_dir():
+        raise BadInput(f"--repo-dir {root} is not a directory")
+    return Source(root.resolve(), tuple(globs or repo_guide_globs()), REPO_GUIDE_KIND, max_level=2, min_level=2)
+
+
+def default_sources(repo_dir: Path | str | None = None, doc_globs=DOC_GLOBS, guide_globs=None) -> list[Source]:
+    """The guides, plus the repository's docs and its own guides when a directory is given."""
     sources = [guide_source()]
     if repo_dir is not None:
-        sources.append(repo_docs_source(repo_dir, doc_globs))
+        sources += [repo_docs_source(repo_dir, doc_globs), repo_guide_source(repo_dir, guide_globs)]
     return sources
 
 
