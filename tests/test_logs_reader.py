@@ -106,9 +106,11 @@ def test_unusable_input_is_one_clear_bad_input(payload, message):
     b"-- Configuring done\n/src/A.cpp:3:1: error: 'x' was not declared\nninja: build stopped\n",
     b"job\tstep without a timestamp column\n",
 ])
-def test_text_that_is_not_an_actions_log_is_bad_input(payload):
-    with pytest.raises(BadInput, match="not a GitHub Actions log"):
-        read_log(payload)
+def test_text_that_is_not_an_actions_log_is_read_as_one_job_with_one_step(payload):
+    run = read_log(payload)
+    assert run.kind == "text"
+    assert len(run.jobs) == 1 and len(run.steps) == 1
+    assert [line.text for line in run.steps[0].lines] == payload.decode().splitlines()
 
 
 def test_a_job_log_without_timestamps_is_read_when_it_carries_runner_markers():

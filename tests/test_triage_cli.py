@@ -63,7 +63,8 @@ def test_stdin_is_accepted_as_a_dash(run_zip, tmp_path):
     ("missing.zip", None),
     ("picture.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20),
     ("corrupt.zip", b"PK\x03\x04" + b"\x17" * 300),
-    ("plain.txt", b"hello world\n"),
+    ("empty.log", b""),
+    ("blank.log", b"\n\n  \n"),
 ])
 def test_bad_input_is_one_stderr_line_and_exit_2(tmp_path, name, payload):
     path = tmp_path / name

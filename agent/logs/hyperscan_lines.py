@@ -72,6 +72,9 @@ def line_local(pattern: str) -> bool:
         char = pattern[i]
         if char == "\\":
             escaped = pattern[i + 1:i + 2]
+            if _plain_hex_escape(pattern, i):
+                i += 4
+                continue
             if escaped in _NEWLINE_ESCAPES or (escaped in _CONTROL_ESCAPES and pattern[i + 2:i + 3] == "-"):
                 return False
             i += 2
@@ -84,6 +87,14 @@ def line_local(pattern: str) -> bool:
                 return False
         i += 1
     return True
+
+
+def _plain_hex_escape(pattern: str, i: int) -> bool:
+    """True for `\\xHH` at `i` naming a byte other than newline, not the start of a range."""
+    digits = pattern[i + 2:i + 4]
+    if pattern[i + 1:i + 2] != "x" or len(digits) != 2 or not all(c in "0123456789abcdefABCDEF" for c in digits):
+        return False
+    return int(digits, 16) != 10 and pattern[i + 4:i + 5] != "-"
 
 
 class HyperscanLines:

@@ -98,6 +98,8 @@ class RunLog:
     jobs: list[Job]
     source: str = ""
     clipped_bytes: int = 0
+    kind: str = "actions"
+    """"actions" for GitHub Actions logs, "text" for any other build log (no step conclusions, no markers)."""
 
     @property
     def steps(self) -> list[Step]:

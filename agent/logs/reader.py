@@ -1,7 +1,8 @@
-"""Read a run's logs from a run-log zip, a directory in that layout, a job log, `gh run view --log` or stdin."""
+"""Read a run's logs: a run-log zip, a directory in that layout, a job log, `gh run view --log`, any text log, stdin."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import sys
@@ -16,9 +17,11 @@ from agent.logs.ghformat import read_gh_output
 from agent.logs.layout import JobFiles, run_layout
 from agent.logs.model import DEFAULT_LIMITS, Limits, RunLog
 from agent.logs.scan import BlockReader, Budget, JobScanner, raw_scanner
+from agent.logs.sections import gha_boundary, text_boundary
 from agent.logs.sniff import Peeked, sniff
 
 ZIP_MAGIC = b"PK\x03\x04"
+GZIP_MAGIC = b"\x1f\x8b"
 Source = str | os.PathLike | bytes | bytearray
 
 
@@ -49,15 +52,20 @@ def _read_stream(stream: BinaryIO, name: str, regex, limits: Limits) -> RunLog:
     peeked = Peeked(stream)
     if peeked.head.startswith(ZIP_MAGIC):
         return _read_zip_stream(peeked, name, regex, limits)
+    if peeked.head.startswith(GZIP_MAGIC):
+        try:
+            return _read_stream(gzip.GzipFile(fileobj=peeked, mode="rb"), name.removesuffix(".gz"), regex, limits)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            raise BadInput(f"{name}: corrupt gzip: {exc}") from None
     kind = sniff(peeked.head, name)
     if kind == "gh":
         return read_gh_output(peeked, name, regex, limits)
-    budget = Budget(limits)
-    scanner = JobScanner(_job_name(name), regex, limits, budget, split=True)
+    boundary = gha_boundary if kind == "log" else text_boundary
+    scanner = JobScanner(_job_name(name), regex, limits, Budget(limits), split=True, boundary=boundary)
     blocks = BlockReader(peeked, limits)
     for block in blocks:
         scanner.feed(block)
-    return RunLog([scanner.finish()], name, blocks.clipped)
+    return RunLog([scanner.finish()], name, blocks.clipped, kind="actions" if kind == "log" else "text")
 
 
 def _job_name(name: str) -> str:

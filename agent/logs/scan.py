@@ -7,21 +7,15 @@ error shapes, known-issue patterns) and only those, a step's head and its tail a
 
 from __future__ import annotations
 
-import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from agent.logs.hyperscan_lines import line_finder
 from agent.logs.model import Job, Limits, Piece, Step
 from agent.logs.multimatch import loose
+from agent.logs.sections import GHA_BOUNDARY_SCAN, TEXT_BOUNDARY_SCAN, gha_boundary
 from agent.logs.shapes import SHAPES
-
-BOUNDARY_SCAN = r"##\[group\]Run |Post job cleanup\.|Cleaning up orphan processes"
-_BOUNDARY = re.compile(
-    rb"(?:\xef\xbb\xbf)?(?:\d{4}-\d\d-\d\dT[\d:.]+Z ?)?(?:##\[group\]Run (?P<run>[^\r\n]*)"
-    rb"|(?P<post>Post job cleanup\.)|(?P<done>Cleaning up orphan processes))"
-)
 
 
 def newlines(block: bytes, start: int = 0) -> int:
@@ -33,7 +27,7 @@ def newlines(block: bytes, start: int = 0) -> int:
 
 def raw_scanner(patterns: list[str] = (), engine: str = "auto"):
     """The line finder for raw bytes: step boundaries, error shapes and the given patterns."""
-    parts = [BOUNDARY_SCAN, *(shape.pattern for shape in SHAPES), *(loose(p) for p in patterns)]
+    parts = [GHA_BOUNDARY_SCAN, TEXT_BOUNDARY_SCAN, *(shape.pattern for shape in SHAPES if shape.role != "word"), *(loose(p) for p in patterns)]
     return line_finder(parts, engine)
 
 
@@ -196,17 +190,13 @@ def merge_regions(regions: list[tuple[int, int, int, bytes]]) -> list[Piece]:
     return pieces
 
 
-def boundary_name(match: re.Match) -> str:
-    if match.group("run") is not None:
-        return ("Run " + match.group("run").decode("utf-8", "replace").strip())[:120]
-    return "Post job cleanup" if match.group("post") else "Complete job"
-
-
 class JobScanner:
-    """Turns one job's raw blocks into steps, splitting on `##[group]Run …` when `split` is set."""
+    """Turns one job's raw blocks into steps, split where `boundary` (block, line start) names a new step."""
 
-    def __init__(self, job: str, regex, limits: Limits, budget: Budget, split: bool):
+    def __init__(self, job: str, regex, limits: Limits, budget: Budget, split: bool,
+                 boundary: Callable[[bytes, int], str | None] = gha_boundary):
         self.job, self.regex, self.limits, self.budget, self.split = job, regex, limits, budget, split
+        self.boundary = boundary
         self.steps: list[Step] = []
         self.current: StepBuilder | None = None
         self.line = 1
@@ -223,7 +213,7 @@ class JobScanner:
         if self.current is None:
             self._open("Set up job")
         starts = self._interesting(block)
-        bounds = [_BOUNDARY.match(block, start) if self.split else None for start in starts]
+        bounds = [self.boundary(block, start) if self.split else None for start in starts]
         limits_after = self._next_bounds(starts, bounds, len(block))
         counted, line, segment = 0, self.line, 0
         for start, bound, limit in zip(starts, bounds, limits_after):
@@ -232,7 +222,7 @@ class JobScanner:
             if bound:
                 self.current.add(block[segment:start])
                 self.line = line
-                self._open(boundary_name(bound))
+                self._open(bound)
                 segment = start
             else:
                 self._hit(block, start, line, segment, limit)

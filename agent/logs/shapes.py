@@ -6,19 +6,10 @@ category votes for that category when no known issue matches; `CATEGORY_PRIORITY
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from agent.logs.toolchains import ERROR_WORDS, START, SUMMARY, TOOLCHAIN_SHAPES, Shape
 from agent.models import Category as C
 
-START = r"(?:^|\dZ |\t)(?:\x1b\[[0-9;]*[mK])*"
-"""A line start on clean text, after a runner timestamp on raw text, or after a `gh` column."""
-
-
-@dataclass(frozen=True)
-class Shape:
-    name: str
-    pattern: str
-    category: C | None = None
+__all__ = ["CATEGORY_PRIORITY", "EXIT_BOUNDARY", "SHAPES", "START", "TEXT_EXIT", "Shape", "heuristic_category"]
 
 
 SHAPES: tuple[Shape, ...] = (
@@ -42,13 +33,13 @@ SHAPES: tuple[Shape, ...] = (
     Shape("toolchain", r"unsupported GNU version|unsupported Microsoft Visual Studio version"
           r"|unable to detect the active compiler|No CMAKE_(?:CXX|C|CUDA)_COMPILER could be found"
           r"|is not able to compile a simple test program|Error: operand type mismatch", C.toolchain),
-    Shape("compile", r"\.(?:c|cc|cpp|cxx|h|hh|hpp|hxx|cu|cuh|m|mm|inl|ipp|tcc)(?::\d+(?::\d+)?:|\(\d+(?:,\d+)?\)\s*:)"
-          r"\s*(?:fatal )?error\b|\berror C\d{4}:|fatal error C\d{4}|#error\b|nvcc fatal", C.compile_error),
+    Shape("compile", r"\.(?:c|cc|cpp|cxx|h|hh|hpp|hxx|cu|cuh|m|mm|inl|ipp|tcc)(?::\d+(?::\d+)?:|\(\d+(?:,\d+)?\)[ \t]*:)"
+          r"[ \t]*(?:fatal )?error\b|\berror C\d{4}:|fatal error C\d{4}|#error\b|nvcc fatal", C.compile_error),
     Shape("link", r"undefined reference to|\bLNK\d{4}\b|ld: symbol\(s\) not found|Undefined symbols for architecture"
           r"|ld returned \d+ exit status|cannot find -l\S+|multiple definition of|STATUS_DLL_NOT_FOUND",
           C.link_error),
     Shape("test", r"\[  FAILED  \]|\*\*\* \d+ failures? (?:is|are) detected|The following tests FAILED"
-          r"|\d+% tests passed, \d+ tests? failed|\*\*\*Failed|error: in \"[^\"]*\": check|CUDA_ERROR_OUT_OF_MEMORY",
+          r"|\d+% tests passed, \d+ tests? failed|\*\*\*Failed|error: in \"\S*\": check|CUDA_ERROR_OUT_OF_MEMORY",
           C.test_failure),
     Shape("missing", r"command not found|Could NOT find \w+|ModuleNotFoundError: No module named"
           r"|E: Unable to locate package|A suitable version of \S+ was not found|externally-managed-environment"
@@ -58,10 +49,12 @@ SHAPES: tuple[Shape, ...] = (
           r"|502 Bad Gateway|503 Service Unavailable|Connection timed out|Connection reset by peer"
           r"|TLS handshake timeout|Temporary failure in name resolution|Failed to download from mirror set",
           C.network),
-    Shape("generic", r"CMake Error|Configuring incomplete, errors occurred|make(?:\[\d+\])?: \*\*\* .*Error \d+"
-          r"|ninja: build stopped|Traceback \(most recent call last\)|npm ERR!|BUILD_FAILED|error MSB\d{4}"
+    Shape("generic", r"CMake Error|npm ERR!|error MSB\d{4}"
           r"|Segmentation fault|core dumped|Access to the path .* is denied|:\d+:(?:\d+:)? (?:fatal )?error: "
           r"|" + START + r"(?:FAILED: |[\w+.-]+: (?:fatal )?error: |(?:[Ee]rror|ERROR|fatal|FATAL)(?:\[\w+\])?: |[A-Z]\w*(?:Error|Exception): )"),
+    *TOOLCHAIN_SHAPES,
+    Shape("summary", SUMMARY, role="summary"),
+    Shape("error-word", ERROR_WORDS, role="word"),
 )
 """Every error shape; order does not matter (see CATEGORY_PRIORITY)."""
 
@@ -75,6 +68,9 @@ CATEGORY_PRIORITY: tuple[C, ...] = (
 
 EXIT_BOUNDARY = r"##\[error\]Process completed with exit code (\d+)\."
 """The step boundary: where a `run:` step failed, not why."""
+TEXT_EXIT = (r"The command \".*\" (?:failed and )?exited with [1-9]\d*|ERROR: Job failed|^Finished: FAILURE"
+             r"|script returned exit code [1-9]|Your build exited with [1-9]")
+"""Where a plain log says its build failed (Travis, GitLab, Jenkins): the failure boundary of a text log."""
 
 
 def heuristic_category(categories: set[C]) -> C:

@@ -1,4 +1,4 @@
-"""Look at the first bytes of a stream: a zip, `gh run view --log` output, a job log, or not a log."""
+"""Look at the first bytes of a stream: a zip, gzip, `gh run view --log` output, an Actions job log, other text."""
 
 from __future__ import annotations
 
@@ -30,20 +30,22 @@ class Peeked:
             chunks.append(chunk)
             size += len(chunk)
         self.head = b"".join(chunks)
-        self._served = False
+        self._offset = 0
 
     def read(self, size: int = -1) -> bytes:
-        if not self._served:
-            self._served = True
-            if self.head:
-                return self.head
+        """At most `size` bytes (all when negative): the head's unread part first, then the stream's."""
+        if self._offset < len(self.head):
+            end = len(self.head) if size is None or size < 0 else self._offset + size
+            served = self.head[self._offset:end]
+            self._offset += len(served)
+            return served
         return self.stream.read(size)
 
 
 def sniff(head: bytes, name: str) -> str:
-    """"gh" for `gh run view --log` output, "log" for a job log (timestamps or runner markers); else BadInput.
+    """"gh" for `gh run view --log` output, "log" for an Actions job log, "text" for any other text log.
 
-    Only the head is looked at: a job log opens with timestamps and the runner's set-up lines.
+    Only the head is looked at. Empty or binary input → BadInput.
     """
     if not head.strip():
         raise BadInput(f"{name}: empty, not a log")
@@ -52,7 +54,6 @@ def sniff(head: bytes, name: str) -> str:
         return "gh"
     if _RUNNER_LINE.search(head):
         return "log"
-    if len(_BINARY.findall(head)) > len(head) // 20:
-        raise BadInput(f"{name}: binary data, not a log")
-    raise BadInput(f"{name}: not a GitHub Actions log (no runner timestamps, no ##[group]/##[error] markers, "
-                   "no `gh run view --log` columns)")
+    if b"\x00" in head or len(_BINARY.findall(head)) > len(head) // 20:
+        raise BadInput(f"{name}: binary data, not a text log")
+    return "text"

@@ -9,29 +9,19 @@ from agent.logs.clean import clip
 from agent.logs.excerpt import EXCERPT_LINE_CHARS, build_excerpt
 from agent.logs.model import RunLog, Step
 from agent.logs.multimatch import MultiPattern
-from agent.logs.shapes import EXIT_BOUNDARY, SHAPES, heuristic_category
+from agent.logs.rank import Cause, pick, scored_blocks
+from agent.logs.shapes import EXIT_BOUNDARY, SHAPES, TEXT_EXIT, heuristic_category
 from agent.models import Category, FailedStep
 
 EXCERPT_BYTES = 32 << 10
-CAUSES_PER_STEP = (8, 2)
-"""Root-cause lines kept per step: the first ones (the real error comes first) and the last ones."""
+CAUSES_PER_STEP = 20
 MAX_CAUSES = 30
-_GHA_ERROR, _BOUNDARY = 0, len(SHAPES)
+_GHA_ERROR, _BOUNDARY, _TEXT_EXIT = 0, len(SHAPES), len(SHAPES) + 1
 
 
 @lru_cache(maxsize=1)
 def _shapes() -> MultiPattern:
-    return MultiPattern([shape.pattern for shape in SHAPES] + [EXIT_BOUNDARY])
-
-
-@dataclass
-class Cause:
-    """One root-cause line: where it is and which error shapes it has."""
-
-    step: Step
-    index: int
-    text: str
-    categories: set[Category] = field(default_factory=set)
+    return MultiPattern([shape.pattern for shape in SHAPES] + [EXIT_BOUNDARY, TEXT_EXIT])
 
 
 @dataclass
@@ -61,21 +51,17 @@ def _step_hits(step: Step) -> dict[int, list[int]]:
     return dict(_shapes().scan([line.text for line in step.lines]))
 
 
-def _is_cause(shapes: list[int]) -> bool:
-    if _BOUNDARY in shapes:
-        return any(SHAPES[i].category == Category.out_of_memory for i in shapes if i < _BOUNDARY)
-    return bool(shapes)
-
-
-def _pick(causes: list[Cause], first: int, last: int) -> list[Cause]:
-    """Causes without repeated lines: the first few (the real error comes first) and the last few."""
-    seen, unique = set(), []
-    for cause in causes:
-        key = " ".join(cause.text.split())
-        if key and key not in seen:
-            seen.add(key)
-            unique.append(cause)
-    return unique if len(unique) <= first + last else unique[:first] + unique[-last:]
+def _shaped(hits: dict[int, list[int]]) -> dict[int, list[int]]:
+    """Lines with an error shape, each with its shapes; a runner's exit-code line is a boundary, not a cause
+    (unless it says the step ran out of memory)."""
+    shaped = {}
+    for index, shapes in hits.items():
+        own = [i for i in shapes if i < _BOUNDARY]
+        if _BOUNDARY in shapes and not any(SHAPES[i].category == Category.out_of_memory for i in own):
+            continue
+        if own:
+            shaped[index] = own
+    return shaped
 
 
 def _last_output(step: Step, end: int, count: int = 3) -> list[Cause]:
@@ -100,30 +86,22 @@ def _quiet_step_causes(step: Step, hits: dict[int, list[int]], causes: list[Caus
     return _last_output(step, first) + causes + tail
 
 
-def _continuations(step: Step, cause: Cause, hits: dict[int, list[int]]) -> list[Cause]:
-    """`CMake Error at X (message):` and the like say what is wrong on the next lines."""
-    if not cause.text.rstrip().endswith(":"):
-        return []
-    following = []
-    for index in range(cause.index + 1, min(len(step.lines), cause.index + 4)):
-        text = step.lines[index].text.strip()
-        if index in hits:
-            break
-        if text and not text.startswith("##["):
-            following.append(Cause(step, index, step.lines[index].text))
-        if len(following) == 2:
-            break
-    return following
+def _step_causes(step: Step, hits: dict[int, list[int]], green: set[str] | None) -> list[Cause]:
+    """An Actions step's best blocks, ranked against its exit-code line (or its end)."""
+    boundary = max((i for i, shapes in hits.items() if _BOUNDARY in shapes), default=len(step.lines))
+    blocks = scored_blocks([step], {id(step): _shaped(hits)}, boundary, green)
+    return pick(blocks, CAUSES_PER_STEP)
 
 
-def _causes(step: Step, hits: dict[int, list[int]]) -> list[Cause]:
-    found = []
-    for index, shapes in sorted(hits.items()):
-        if _is_cause(shapes):
-            categories = {SHAPES[i].category for i in shapes if i < _BOUNDARY and SHAPES[i].category}
-            found.append(Cause(step, index, step.lines[index].text, categories))
-            found.extend(_continuations(step, found[-1], hits))
-    return _pick(found, *CAUSES_PER_STEP)
+def _text_scope(run: RunLog, hits: dict) -> tuple[list[Step], int]:
+    """(the failed step of a text log, the failure boundary's position): its last exit statement, else its end."""
+    position, boundary, failed = 0, None, []
+    for step in run.steps:
+        exits = [i for i, shapes in hits[id(step)].items() if _TEXT_EXIT in shapes]
+        if exits:
+            boundary, failed = position + max(exits), [step]
+        position += len(step.lines)
+    return failed, position if boundary is None else boundary
 
 
 def failing_first(failed: list[Step]) -> tuple[list[Step], list[Step]]:
@@ -142,28 +120,47 @@ def failing_first(failed: list[Step]) -> tuple[list[Step], list[Step]]:
     return decisive + post + continued, continued
 
 
-def failure_window(run: RunLog, budget: int = EXCERPT_BYTES) -> Window:
+def failure_window(run: RunLog, budget: int = EXCERPT_BYTES, green: set[str] | None = None) -> Window:
     """Failed steps (an `##[error]` marker or a failure conclusion) and the root-cause lines above them.
 
-    The step that failed its job comes first; a continue-on-error step's errors follow as context.
+    The step that failed its job comes first; a continue-on-error step's errors follow as context. A text
+    log is ranked as one sequence against its last exit statement. Lines of `green` (normalised lines of
+    the last successful run) rank down.
     """
     hits = {id(step): _step_hits(step) for step in run.steps}
-    in_log_order = [s for s in run.steps
-                    if s.conclusion == "failure" or any(_GHA_ERROR in v for v in hits[id(s)].values())]
-    failed, continued = failing_first(in_log_order)
-    causes: list[Cause] = []
-    for step in failed or run.steps:
-        step_causes = _causes(step, hits[id(step)])
-        if step in failed:
-            step_causes = _quiet_step_causes(step, hits[id(step)], step_causes)
-        causes.extend(step_causes)
-    causes = _pick(causes, MAX_CAUSES - 5, 5)
+    if run.kind == "text":
+        failed, boundary = _text_scope(run, hits)
+        in_log_order, continued = failed, []
+        shaped = {id(step): _shaped(hits[id(step)]) for step in run.steps}
+        causes = pick(scored_blocks(run.steps, shaped, boundary, green), MAX_CAUSES)
+    else:
+        in_log_order = [s for s in run.steps
+                        if s.conclusion == "failure" or any(_GHA_ERROR in v for v in hits[id(s)].values())]
+        failed, continued = failing_first(in_log_order)
+        causes = _actions_causes(run, failed, hits, green)
     categories = set().union(*(cause.categories for cause in causes)) if causes else set()
-    shown = in_log_order or [step for step in run.steps if any(cause.step is step for cause in causes)]
-    excerpt = build_excerpt(run, shown, [(cause.step, cause.index) for cause in causes], budget)
+    excerpt = build_excerpt(run, _shown(run, in_log_order, causes), [(c.step, c.index) for c in causes], budget)
     return Window(
         failed_steps=[FailedStep(job=step.job, step=step.name) for step in failed],
         root_cause_lines=[clip(cause.text, EXCERPT_LINE_CHARS) for cause in causes],
         excerpt=excerpt, truncated_bytes=run.truncated_bytes, redactions=run.redactions,
         causes=causes, failed=failed, category=heuristic_category(categories), continued=continued,
     )
+
+
+def _actions_causes(run: RunLog, failed: list[Step], hits: dict, green: set[str] | None) -> list[Cause]:
+    causes = []
+    for step in failed or run.steps:
+        step_causes = _step_causes(step, hits[id(step)], green)
+        if step in failed:
+            step_causes = _quiet_step_causes(step, hits[id(step)], step_causes)
+        causes.extend(step_causes)
+    return causes[:MAX_CAUSES]
+
+
+def _shown(run: RunLog, failed: list[Step], causes: list[Cause]) -> list[Step]:
+    """The steps the excerpt shows: the failed ones and (in a text log, or when none failed) those with causes."""
+    with_causes = {id(cause.step) for cause in causes}
+    if run.kind == "text" or not failed:
+        return [step for step in run.steps if step in failed or id(step) in with_causes]
+    return failed

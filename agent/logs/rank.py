@@ -1,0 +1,152 @@
+"""Rank a failure's lines by how much they look like its cause, in any language and toolchain.
+
+A line scores by its error shape (a toolchain's cause or block header beats a bare error word; a
+summary line — `BUILD FAILED`, `make: *** Error 1` — is capped low), by what error lines look like
+anywhere (an error word near its start, an exception name, a file:line location), by its distance
+above the failure boundary, and down when it repeats an earlier line's shape, reads like a warning,
+a pass or a command, or (with a last green log) also appears in the green run. Lines are grouped
+into blocks (a failing test's header with its message, a traceback with its final exception line)
+that rank and print together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from agent.logs.model import Step
+from agent.logs.shapes import SHAPES
+from agent.logs.toolchains import ERROR_WORDS
+
+ROLE_SCORE = {"cause": 6.0, "header": 6.0, "summary": 0.0, "word": 0.0}
+SUMMARY_CAP = 1.0
+MIN_SCORE = 4.5
+"""Blocks scoring below this are not root-cause lines (a summary line stands in when nothing else does)."""
+PROXIMITY, HALF_LIFE = 3.0, 200
+"""Bonus for a line just above the failure boundary, halved every HALF_LIFE lines further up."""
+AFTER_BOUNDARY = 6.0
+REPEATED_SHAPE = 3.5
+"""Penalty for a line of the same shape as one shortly above it (a cascade: the first one is the cause)."""
+IN_GREEN = 5.0
+"""Penalty for a line whose normalised form also appears in the last green run's log."""
+BLOCK_LINES = 4
+
+_WORD = re.compile(ERROR_WORDS.removeprefix("(?i)"), re.IGNORECASE)
+_LOCATION = re.compile(r"[\w./\\-]+\.[A-Za-z]\w{0,5}(?::\d+|\(\d+(?:,\d+)?\)|,? line \d+)")
+_EXCEPTION = re.compile(r"\b[A-Z]\w*(?:Error|Exception|Failure)\b")
+_NOISE = re.compile(
+    r"(?i)\b0 (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed):? 0\b|\bwarning\b|-W(?:no-)?error"
+    r"|\bno errors?\b|\b(?:pass(?:ed|ing)?|ok|success(?:ful(?:ly)?)?|ignor(?:e|ed|ing)|skipp(?:ed|ing))\b|deprecat"
+)
+_COMMAND = re.compile(r"^(?:\$ |\+ |>>> |Running |Executing |\[command\]|\S+ -\S+ -\S+ -\S+)")
+
+
+@dataclass
+class Cause:
+    """One root-cause line: where it is and which error shapes it has."""
+
+    step: Step
+    index: int
+    text: str
+    categories: set = field(default_factory=set)
+    score: float = 0.0
+
+
+def line_score(text: str, roles: set[str]) -> float:
+    """How much one line, on its own, looks like the cause of a failure."""
+    body = text.strip()
+    score = max((ROLE_SCORE[role] for role in roles), default=0.0)
+    word = _WORD.search(body)
+    if word:
+        score += 3.0 if word.start() <= 12 else 1.0
+    score += 1.5 * bool(_LOCATION.search(body)) + 1.5 * bool(_EXCEPTION.search(body))
+    score -= 2.5 * bool(_NOISE.search(body)) + 2.0 * bool(_COMMAND.match(body)) + (len(body) > 400)
+    return min(score, SUMMARY_CAP) if "summary" in roles else score
+
+
+def proximity(distance: int) -> float:
+    """The bonus for a line `distance` lines above the failure boundary (a penalty below it)."""
+    if distance < 0:
+        return -AFTER_BOUNDARY
+    return PROXIMITY * 0.5 ** (distance / HALF_LIFE)
+
+
+def block_of(lines: list, index: int, roles: set[str]) -> list[int]:
+    """The lines that print with line `index`: a header's message, a traceback's final exception."""
+    text = lines[index].text
+    if "Traceback (most recent call last)" in text:
+        return [index, *_traceback_end(lines, index)]
+    if "header" not in roles and not text.rstrip().endswith(":"):
+        return [index]
+    block = [index]
+    for follow in range(index + 1, min(len(lines), index + 1 + 2 * BLOCK_LINES)):
+        body = lines[follow].text.strip()
+        if body.startswith("##[") or len(block) > BLOCK_LINES:
+            break
+        if body:
+            block.append(follow)
+    return block
+
+
+def _traceback_end(lines: list, start: int) -> list[int]:
+    """The last frame and the exception line that end a Python traceback starting at `start`."""
+    for index in range(start + 1, min(len(lines), start + 400)):
+        text = lines[index].text
+        if text.strip() and not text[:1].isspace() and not text.startswith("Traceback"):
+            return [i for i in (index - 1, index) if i > start]
+    return []
+
+
+@dataclass
+class Block:
+    score: float
+    position: int
+    step: Step
+    members: list[int]
+    categories: dict[int, set]
+    """Each member line's categories."""
+    summary: bool
+
+
+def scored_blocks(steps: list[Step], hits: dict[int, dict[int, list[int]]], boundary: int,
+                  green: set[str] | None = None) -> list[Block]:
+    """Every shaped line of `steps` as a block, scored; `boundary` is the failure's position in the steps."""
+    from agent.logs.signature import normalise_line
+
+    blocks, last_of_kind, position = [], {}, 0
+    for step in steps:
+        for index, shapes in sorted(hits[id(step)].items()):
+            roles = {SHAPES[i].role for i in shapes}
+            text = step.lines[index].text
+            kind = min((i for i in shapes if SHAPES[i].role in ("cause", "header")), default=None)
+            score = line_score(text, roles) + proximity(boundary - position - index)
+            if kind is not None:
+                score -= REPEATED_SHAPE * (position + index - last_of_kind.get(kind, -HALF_LIFE) < HALF_LIFE)
+                last_of_kind[kind] = position + index
+            if green and normalise_line(text) in green:
+                score -= IN_GREEN
+            summary = "summary" in roles
+            members = block_of(step.lines, index, roles)
+            categories = {m: {SHAPES[i].category for i in hits[id(step)].get(m, ()) if SHAPES[i].category}
+                          for m in members}
+            blocks.append(Block(min(score, SUMMARY_CAP) if summary else score, position + index, step,
+                                members, categories, summary))
+        position += len(step.lines)
+    return blocks
+
+
+def pick(blocks: list[Block], limit: int, context: int = 2) -> list[Cause]:
+    """The best blocks' lines (each block in log order), then up to `context` summary lines; no repeats."""
+    chosen, taken, seen = [], set(), set()
+    strong = sorted((b for b in blocks if b.score >= MIN_SCORE), key=lambda b: (-b.score, b.position))
+    summaries = sorted((b for b in blocks if b.summary), key=lambda b: -b.position)[:context]
+    for block in strong + summaries:
+        for index in block.members:
+            key = " ".join(block.step.lines[index].text.split())
+            if (id(block.step), index) in taken or not key or key in seen or len(chosen) >= limit:
+                continue
+            taken.add((id(block.step), index))
+            seen.add(key)
+            chosen.append(Cause(block.step, index, block.step.lines[index].text, block.categories[index],
+                                block.score))
+    return chosen

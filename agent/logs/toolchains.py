@@ -1,0 +1,77 @@
+"""Error shapes of common toolchains and CI services, written from what each prints on any failure.
+
+Go test, JUnit/Gradle/Maven, pytest, Jest/Mocha/npm, cargo/rustc, dotnet/MSBuild, CTest/GoogleTest,
+git, and the summary lines every build ends with. RE2 syntax, valid on raw timestamped bytes too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.models import Category as C
+
+START = r"(?:^|\dZ |\t)(?:\x1b\[[0-9;]*[mK])*"
+"""A line start on clean text, after a runner timestamp on raw text, or after a `gh` column."""
+INDENT = START + r"[ \t]*"
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    pattern: str
+    category: C | None = None
+    role: str = "cause"
+    """"cause": says why; "header": opens a block whose next lines say why (a failing test, a traceback);
+    "summary": says that it failed, not why (context, ranked last); "word": an error word, nothing more."""
+
+
+TOOLCHAIN_SHAPES: tuple[Shape, ...] = (
+    Shape("traceback", r"Traceback \(most recent call last\)|" + START + r"\* What went wrong:"
+          r"|" + START + r"(?:goroutine \d+ \[running\]|panic: )", role="header"),
+    Shape("go-test", INDENT + r"--- FAIL: \S+", C.test_failure, role="header"),
+    Shape("go-test-message", INDENT + r"[\w.-]+_test\.go:\d+: \S", C.test_failure),
+    Shape("exception", INDENT + r"(?:Exception in thread \"[\w .:-]*\" |Caused by: )?(?:[a-z_][\w$]*\.)+[A-Z][\w$]*"
+          r"(?:Exception|Error|Failure|Exit)\b(?::|$)|" + START + r"[A-Z]\w*(?:Error|Exception|Exit)$"),
+    Shape("junit", INDENT + r"[\w.$]+ > .+ FAILED$|" + INDENT + r"(?:Tests in error|Failed tests):"
+          r"|" + START + r"\[ERROR\] (?:\S+\.(?:java|kt|scala):\[?\d+|\S+\(\S+\)[ \t]+Time elapsed:.*<<< (?:FAILURE|ERROR)!)"
+          r"|" + INDENT + r"(?:org\.opentest4j\.|junit\.framework\.|org\.junit\.)\w+", C.test_failure),
+    Shape("pytest", START + r"_{3,} \S.* _{3,}$|" + START + r"(?:FAILED|ERROR) [\w/.-]+\.py::\S+"
+          r"|" + START + r"E {2,}\S|" + START + r"[\w/.-]+\.py:\d+: [A-Z]\w*(?:Error|Exception)\b", C.test_failure),
+    Shape("jest", INDENT + r"● \S|" + INDENT + r"(?:Expected|Received)(?: value)?:|" + INDENT + r"expect\(",
+          C.test_failure, role="header"),
+    Shape("mocha", START + r" {2,}\d+\) \S|" + INDENT + r"(?:AssertionError|AssertError)\b", C.test_failure),
+    Shape("node", INDENT + r"(?:Error: Cannot find module|SyntaxError: |ReferenceError: |TypeError: )"
+          r"|npm ERR! (?:code E(?:404|RESOLVE|NOTFOUND|INTEGRITY|ACCES)|404 )", C.dependency_missing),
+    Shape("rust", START + r"error\[E\d{4}\]: |" + INDENT + r"thread '\S*' panicked at|" + START
+          + r"---- \S+ stdout ----$|" + START + r"test \S+ \.\.\. FAILED$", C.compile_error),
+    Shape("dotnet", r": (?:fatal )?error (?:CS|FS|BC|NU|NETSDK|CA|IDE)\d{4}: |" + INDENT + r"Failed \S+ \[\d|" + INDENT
+          + r"(?:Error Message|Assert\.\w+\(\) Failure)", C.compile_error),
+    Shape("gtest", START + r"\S+(?::\d+:|\(\d+\)): (?:Failure|error)$|" + INDENT
+          + r"(?:Expected equality of these values|Value of: |Expected: |Actual: |Which is: )", C.test_failure),
+    Shape("git", START + r"(?:fatal|error): (?:repository|unable to access|could not read|pathspec|Authentication"
+          r"|Could not read from remote|couldn't find remote ref|reference is not a tree)"),
+)
+"""Causes and block headers per toolchain; the category is a vote (see shapes.CATEGORY_PRIORITY)."""
+
+SUMMARY = (
+    r"make(?:\[\d+\])?: \*\*\* .*Error \d+|ninja: build stopped|Configuring incomplete, errors occurred"
+    r"|BUILD[_ ]FAILED|FAILURE: Build failed with an exception|Build FAILED\.|Failed to execute goal"
+    r"|There (?:are|were) test failures|Tests run: \d+, Failures: \d+|" + START + r"FAIL(?:ED)?[ \t]*$"
+    r"|" + START + r"FAIL\t|" + START + r"FAIL[ \t]+\S+[ \t]+[\d.]+s$|npm ERR! (?:code ELIFECYCLE|errno|Exit status"
+    r"|Failed at the|This is probably not a problem|A complete log of this run|[\w@/.-]+: `)"
+    r"|error: could not compile|error: aborting due to|error: test failed|test result: FAILED"
+    r"|error: Recipe .* failed|Errors while running CTest|tests passed, \d+ tests? failed"
+    r"|\[  FAILED  \] \d+ tests?, listed below|\d+ FAILED TESTS?|Process completed with exit code"
+    r"|exited with (?:code |status )?[1-9]|exit (?:code|status):? [1-9]|returned non-zero exit status"
+    r"|Your build exited with|ERROR: Job failed|compilation terminated\.|error MSB3073"
+    r"|" + START + r"\d+ failing$|Tests:[ \t]+\d+ failed|Test Suites: \d+ failed|=+ .*\d+ (?:failed|error).* =+$"
+    r"|Ran \d+ tests?|FAILED \(|\d+ (?:examples?|tests?|specs?|assertions?), \d+ failures?"
+)
+"""Lines that say a build or test run failed, not why: context, never the first root-cause line."""
+
+ERROR_WORDS = (
+    r"(?i)\b(?:errors?|fail(?:s|ed|ure|ures)?|fatal|exception|panic(?:ked)?|abort(?:ed)?|assert(?:ion)?"
+    r"|traceback|cannot|can't|could ?n[o']t|unable to|not found|no such file|undefined|denied|refused"
+    r"|segmentation fault|timed out|invalid|unexpected|mismatch|missing|not ok|expected)\b"
+)
+"""What an error line says in any language; a weak signal alone (ranked by where it is and what else it has)."""
