@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,10 @@ class Limits(BaseModel):
     """Tool results with is_error in a row before the run stops needs_human."""
     max_repairs: int = Field(1, ge=0)
     """Turns with a malformed tool call the model may repair before the run stops needs_human (fault #16)."""
+    daily_budget_usd: float | None = Field(None, ge=0)
+    """Model spend allowed per UTC day across every analysis (None: no daily budget)."""
+    spent_today: Callable[[], float] | None = Field(None, exclude=True)
+    """Today's spend so far, this run's saved steps included, read fresh before every call (the store)."""
 
     def exceeded(self, turns: int, prompt_tokens: int, cost_usd: float, seconds: float,
                  next_tokens: int, next_cost_usd: float) -> str | None:
@@ -40,6 +45,16 @@ class Limits(BaseModel):
             return f"max_cost_usd reached (${cost_usd:.4f} spent + ~${next_cost_usd:.4f} next > ${self.max_cost_usd})"
         if seconds >= self.max_seconds:
             return f"max_seconds reached ({seconds:.1f} s of {self.max_seconds})"
+        return self.over_daily_budget(next_cost_usd)
+
+    def over_daily_budget(self, next_cost_usd: float) -> str | None:
+        """The daily budget as a sentence when the next call would break it; None without a budget."""
+        if self.daily_budget_usd is None or self.spent_today is None:
+            return None
+        today = self.spent_today()
+        if today + next_cost_usd > self.daily_budget_usd:
+            return (f"daily_budget_usd reached (${today:.4f} spent today + ~${next_cost_usd:.4f} next "
+                    f"> ${self.daily_budget_usd})")
         return None
 
 
