@@ -134,6 +134,12 @@ class Pipeline:
         plan = build_plan(diagnosis, full_name, run, files, policy=self.policy, kb=self.kb)
         known = diagnosis.known_issue
         if self.model is not None and (known is None or known.confidence < self.policy.tiers.medium_min_confidence):
+            from agent.policy.budget import budget_refusal, note_exhausted
+
+            refusal = budget_refusal(self.policy, self.store)
+            if refusal:
+                note_exhausted(self.store, refusal)
+                return plan.model_copy(update={"rationale": f"{plan.rationale}; not analysed by the model: {refusal}"})
             plan = self.llm_fallback(full_name, run, diagnosis) or plan
         return plan
 
@@ -146,7 +152,9 @@ class Pipeline:
                            index=self.index, policy=self.policy, head_sha=run.get("head_sha"))
         ctx.diagnosis = diagnosis
         cache(ctx)["run"] = run
-        return llm_plan(diagnosis, ctx, self.model, limits=self.llm_limits)
+        from agent.policy.budget import budget_limits
+
+        return llm_plan(diagnosis, ctx, self.model, limits=budget_limits(self.policy, self.store, self.llm_limits))
 
     def read_files(self, full_name: str, ref: str, diagnosis: Diagnosis) -> dict[str, str]:
         """The repository files the diagnosis's fix template may touch, at `ref`."""

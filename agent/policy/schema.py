@@ -138,6 +138,14 @@ class Validation(Section):
     )
 
 
+class LlmBudget(Section):
+    """What the model may cost, from the usage the API returned; over budget → escalate without the model."""
+
+    daily_budget_usd: float = Field(20.0, ge=0, description="Model spend per UTC day, every analysis together "
+                                    "(0 = never call the model).")
+    per_analysis_usd: float = Field(2.0, ge=0, description="Model spend for one failure's analysis.")
+
+
 class Policy(Section):
     """policies.yaml: the data the gate decides by."""
 
@@ -150,6 +158,7 @@ class Policy(Section):
     actors: Actors = Field(default_factory=Actors, description="Whose runs the agent acts on.")
     content_safety: ContentSafety = Field(default_factory=ContentSafety, description="Edit content rules.")
     validation: Validation = Field(default_factory=Validation, description="When validators are unavailable.")
+    llm: LlmBudget = Field(default_factory=LlmBudget, description="The model's spend budget.")
 
 
 def _first_error(exc: ValidationError) -> str:
