@@ -7,6 +7,7 @@ from typing import Any
 
 from agent.models import Action, Plan
 from agent.policy import GateContext
+from agent.policy.deploy import deploy_paths_at
 
 FAILING = frozenset({"failure", "timed_out", "startup_failure"})
 """Run conclusions the agent handles; success, cancelled, skipped… are ignored."""
@@ -93,6 +94,7 @@ def gate_context(pipeline: Any, full_name: str, run: dict[str, Any], plan: Plan,
         usage=store.usage(full_name, plan.signature, run.get("id"), now=now,
                           scope=pipeline.policy.rate_limits.scope),
         closed_fix_keys=store.closed_fix_keys(full_name), symlinks=symlinks_for(gh, full_name, run, plan),
+        deploy_paths=deploy_paths_for(gh, full_name, run, plan),
         run_created_at=created_at(run), now=now, paused=paused_reason(store, full_name),
     )
 
@@ -100,6 +102,13 @@ def gate_context(pipeline: Any, full_name: str, run: dict[str, Any], plan: Plan,
 def paused_reason(store: Any, full_name: str) -> str | None:
     """Why `agent pause` stopped writes to the repository, read fresh from the store; no store: not paused."""
     return store.paused(full_name) if store is not None and hasattr(store, "paused") else None
+
+
+def deploy_paths_for(gh: Any, full_name: str, run: dict[str, Any], plan: Plan) -> dict[str, str]:
+    """Workflows that deploy or publish, and what they call, at the plan's commit (only for file writes)."""
+    if gh is None or plan.action not in FILE_WRITES or not plan.edits:
+        return {}
+    return deploy_paths_at(gh, full_name, run.get("head_sha") or gh.repo_info(full_name)["default_branch"])
 
 
 def symlinks_for(gh: Any, full_name: str, run: dict[str, Any], plan: Plan) -> set[str]:

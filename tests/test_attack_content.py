@@ -102,7 +102,7 @@ def script_edit(line: str) -> Edit:
 
 def denied(edit: Edit, **plan: object) -> bool:
     decision = decide(make_plan(edits=[edit], **plan), make_context())
-    return isinstance(decision, Deny) and decision.rule == "content.forbidden"
+    return isinstance(decision, Deny) and decision.rule in ("content.forbidden", "path.refused")
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPT_ATTACKS))

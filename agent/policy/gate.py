@@ -28,6 +28,8 @@ class GateContext(BaseModel):
     usage: Usage | None = Field(None, description="Rate-limit counters from the store; None fails closed.")
     closed_fix_keys: set[str] = Field(default_factory=set, description="fix_key()s a human closed unmerged.")
     symlinks: set[str] = Field(default_factory=set, description="Repo paths that are symlinks in the checkout.")
+    deploy_paths: dict[str, str] = Field(
+        default_factory=dict, description="Repo paths that deploy or publish (or are called by one) → why.")
     run_created_at: datetime | None = Field(None, description="When the run was created (None: age unknown).")
     now: datetime = Field(default_factory=lambda: datetime.now(UTC), description="The decision time.")
     paused: str | None = Field(None, description="Why `agent pause` stopped writes here (None: not paused).")

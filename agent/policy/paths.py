@@ -65,6 +65,16 @@ def matches_any(path: str, globs: Iterable[str], ignore_case: bool = False) -> s
     return None
 
 
+def protected_glob(path: str, globs: Iterable[str]) -> str | None:
+    """The protected glob matching `path` or any directory it lies in (`**/*deploy*` covers `deploy/x.yml`)."""
+    parts = path.split("/")
+    for end in range(len(parts), 0, -1):
+        glob = matches_any("/".join(parts[:end]), globs, ignore_case=True)
+        if glob:
+            return glob
+    return None
+
+
 def symlinked(path: str, symlinks: Iterable[str]) -> str | None:
     """The symlink (the path itself or a parent directory) that `path` goes through, or None."""
     links = {normalise(link) for link in symlinks}
@@ -85,8 +95,10 @@ class PathVerdict:
     reason: str = ""
 
 
-def classify(path: str, radius: BlastRadius, symlinks: Iterable[str] = ()) -> PathVerdict:
-    """Classify one edit path against the blast radius (protected beats allowed)."""
+def classify(path: str, radius: BlastRadius, symlinks: Iterable[str] = (),
+             deploys: dict[str, str] | None = None) -> PathVerdict:
+    """Classify one edit path against the blast radius (protected beats allowed); `deploys` maps the paths
+    protected by what they do (publish/deploy workflows and what they call) to the reason."""
     try:
         clean = normalise(path)
     except UnsafePath as exc:
@@ -94,9 +106,11 @@ def classify(path: str, radius: BlastRadius, symlinks: Iterable[str] = ()) -> Pa
     link = symlinked(clean, symlinks)
     if link:
         return PathVerdict(clean, "refused", f"{clean} goes through the symlink {link}")
-    glob = matches_any(clean, radius.protected_paths, ignore_case=True)
+    glob = protected_glob(clean, radius.protected_paths)
     if glob:
         return PathVerdict(clean, "refused", f"{clean} is protected ({glob})")
+    if clean in (deploys or {}):
+        return PathVerdict(clean, "refused", f"{clean} is protected: {(deploys or {})[clean]}")
     if matches_any(clean, radius.allowed_paths):
         return PathVerdict(clean, "allowed")
     if matches_any(clean, radius.test_paths):

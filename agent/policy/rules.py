@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.config import data_dir
-from agent.models import ACTION_RANK, Action, Plan, PlanSource
+from agent.models import ACTION_RANK, Action, Edit, Plan, PlanSource
 from agent.policy.content import edit_findings, injection_flags, plan_denials
+from agent.policy.deploy import deploy_reason
 from agent.policy.fixkey import fix_key
+from agent.policy.forbidden import is_workflow
 from agent.policy.limits import first_exceeded
 from agent.policy.paths import changed_lines, classify
 
@@ -57,8 +59,6 @@ def kill_switch(ctx: GateContext) -> Refusal | None:
         return "kill_switch.env", f"kill switch: ${switch.env_var} is set"
     if ctx.paused:
         return "kill_switch.pause", f"kill switch: {ctx.paused} (agent resume lifts it)"
-    if ctx.paused:
-        return "kill_switch.pause", f"kill switch: {ctx.paused} (agent resume lifts it)"
     if switch.file:
         path = Path(switch.file) if Path(switch.file).is_absolute() else data_dir() / switch.file
         if path.exists():
@@ -101,7 +101,7 @@ def path_safety(plan: Plan, ctx: GateContext, verdict: Verdict) -> Refusal | Non
     if not plan.edits:
         return "path.no_edits", "a write plan with no edits cannot be checked"
     for edit in plan.edits:
-        where = classify(edit.path, ctx.policy.blast_radius, ctx.symlinks)
+        where = classify(edit.path, ctx.policy.blast_radius, ctx.symlinks, deploys_of(edit, ctx.deploy_paths))
         if where.zone == "refused":
             return "path.refused", where.reason
         if where.zone == "test":
@@ -110,6 +110,16 @@ def path_safety(plan: Plan, ctx: GateContext, verdict: Verdict) -> Refusal | Non
             verdict.cap(Action.pull_request, "path.test_source", f"needs-human: {where.path} is a test source",
                         needs_human=True)
     return None
+
+
+def deploys_of(edit: Edit, known: dict[str, str]) -> dict[str, str]:
+    """The repository's deploy paths plus this file if it deploys before or after the edit."""
+    found = dict(known)
+    for text in (edit.old, edit.new):
+        reason = deploy_reason(text or "") if is_workflow(edit.path) else None
+        if reason and edit.path not in found:
+            found[edit.path] = reason
+    return found
 
 
 def content_safety(plan: Plan, ctx: GateContext, verdict: Verdict) -> Refusal | None:
@@ -193,7 +203,6 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "kill_switch.env": "the kill-switch environment variable is set",
     "kill_switch.file": "the kill-switch file exists",
     "kill_switch.label": "the repository carries the kill-switch label",
-    "kill_switch.pause": "`agent pause` stopped writes (for every repository or this one) in the shared store",
     "kill_switch.pause": "`agent pause` stopped writes (for every repository or this one) in the shared store",
     "ignore.own_branch": "runs on the agent's own branches are never acted on (no fix-the-fix)",
     "ignore.event": "the triggering event is not one the agent acts on",
