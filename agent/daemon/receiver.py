@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from threading import Thread
 from typing import Any
+from urllib.parse import parse_qs
 
 from agent.daemon.intake import Intake
 from agent.daemon.jsonlog import JsonLog
@@ -26,6 +29,14 @@ READ_TIMEOUT = 10.0
 """Seconds a connection may stay silent; also the whole body's deadline (slow-loris)."""
 WRITE_TIMEOUT = 8.0
 """Seconds a request waits for its commit before answering 503 (GitHub gives up at 10 s)."""
+MAX_CONNECTIONS = 16
+"""Connections served at once (each may hold up to MAX_BODY); more are answered 503 at once and closed."""
+REQUEST_DEADLINE = 20.0
+"""Seconds from accept to the last byte of headers and body; a trickling sender is cut off (slow-loris)."""
+MAX_JSON_DEPTH = 64
+"""Nesting deeper than this is no GitHub payload: 400, never a RecursionError."""
+FORM = "application/x-www-form-urlencoded"
+"""GitHub's default webhook content type: `payload=<url-encoded JSON>`, signed over the raw body."""
 SECRET_HELP = "webhooks need a secret: set AGENT_WEBHOOK_SECRET or pass --webhook-secret-file"
 
 
@@ -48,11 +59,13 @@ class WebhookReceiver:
 
     def __init__(self, intake: Intake, secret: str | None, host: str = "127.0.0.1", port: int = 0,
                  max_body: int = MAX_BODY, read_timeout: float = READ_TIMEOUT,
-                 health: Callable[[], dict[str, Any]] | None = None, log: JsonLog | None = None):
+                 health: Callable[[], dict[str, Any]] | None = None, log: JsonLog | None = None,
+                 deadline: float = REQUEST_DEADLINE, max_connections: int = MAX_CONNECTIONS):
         if not secret:
             raise ConfigError(SECRET_HELP)
         self.intake, self.secret, self.host, self.port = intake, secret, host, port
         self.max_body, self.read_timeout = max_body, read_timeout
+        self.deadline, self.max_connections = deadline, max_connections
         self.health = health or (lambda: {"status": "ok"})
         self.log = log or intake.log
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-writer")
@@ -64,8 +77,10 @@ class WebhookReceiver:
 
     def start(self) -> WebhookReceiver:
         """Bind and serve on a background thread; `port` 0 picks a free port."""
-        handler = type("Handler", (_Handler,), {"timeout": self.read_timeout, "receiver": self})
-        server = ThreadingHTTPServer((self.host, self.port), handler)
+        handler = type("Handler", (_Handler,), {"timeout": self.read_timeout, "receiver": self,
+                                                "deadline": self.deadline})
+        server_type = type("Server", (BoundedHTTPServer,), {"max_connections": self.max_connections})
+        server = server_type((self.host, self.port), handler)
         server.daemon_threads = True
         server.request_queue_size = 128
         self._server, self.port = server, server.server_address[1]
@@ -91,10 +106,9 @@ class WebhookReceiver:
         delivery, event = headers.get("X-GitHub-Delivery"), headers.get("X-GitHub-Event")
         if not delivery or not event:
             return self._reject(400, "X-GitHub-Delivery and X-GitHub-Event are required", headers)
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return self._reject(400, "body is not JSON", headers)
+        payload, problem = parse_payload(body, headers.get("Content-Type"))
+        if problem:
+            return self._reject(400, problem, headers)
         return self._enqueue(delivery, event, payload)
 
     def _enqueue(self, delivery: str, event: str, payload: Any) -> tuple[int, dict[str, Any]]:
@@ -116,11 +130,93 @@ class WebhookReceiver:
         return self.writer.submit(self.health).result(timeout=WRITE_TIMEOUT)
 
 
+def json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def parse_payload(body: bytes, content_type: str | None) -> tuple[Any, str | None]:
+    """(payload, None), or (None, why not) for a body that is no usable JSON (form-encoded or plain)."""
+    if (content_type or "").split(";")[0].strip().lower() == FORM:
+        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=16)
+        if not fields.get("payload"):
+            return None, "form-encoded body without a payload field"
+        body = fields["payload"][0].encode("utf-8")
+    try:
+        payload = json.loads(body)
+    except RecursionError:
+        return None, f"JSON nested deeper than {MAX_JSON_DEPTH}"
+    except ValueError:
+        return None, "body is not JSON"
+    if json_depth(payload) > MAX_JSON_DEPTH:
+        return None, f"JSON nested deeper than {MAX_JSON_DEPTH}"
+    return payload, None
+
+
+class BoundedHTTPServer(ThreadingHTTPServer):
+    """At most MAX_CONNECTIONS requests served at once, each on a pooled thread; more get 503 and close."""
+
+    daemon_threads = True
+    max_connections = MAX_CONNECTIONS
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.slots = threading.BoundedSemaphore(self.max_connections)
+        self.pool = ThreadPoolExecutor(max_workers=self.max_connections, thread_name_prefix="webhook-conn")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self._refuse(request)
+            return
+        self.pool.submit(self._serve_one, request, client_address)
+
+    def _serve_one(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def _refuse(self, request: Any) -> None:
+        try:
+            request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
 class _Handler(BaseHTTPRequestHandler):
     """One connection: bounded body, socket timeout, JSON answers. `receiver` is set per server."""
 
     receiver: WebhookReceiver
     server_version = "devops-agent"
+    deadline = REQUEST_DEADLINE
+
+    def setup(self) -> None:
+        super().setup()
+        self._cutoff = threading.Timer(self.deadline, self._cut_off)
+        self._cutoff.daemon = True
+        self._cutoff.start()
+
+    def finish(self) -> None:
+        self._cutoff.cancel()
+        super().finish()
+
+    def _cut_off(self) -> None:
+        """The whole request took too long (headers or body trickled in): close the connection."""
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def do_POST(self) -> None:
         length = self._content_length()
