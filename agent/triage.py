@@ -12,6 +12,7 @@ from agent.knowledge.resolve import resolve_fix
 from agent.knowledge.transient import boundary_decision
 from agent.logs.clean import clip
 from agent.logs.excerpt import EXCERPT_LINE_CHARS
+from agent.logs.green import green_lines
 from agent.logs.model import DEFAULT_LIMITS, Limits, RunLog
 from agent.logs.reader import Source, read_log
 from agent.logs.signature import failure_signature, normalise_line
@@ -56,21 +57,24 @@ def _title(match: IssueMatch | None, window: Window, category: Category) -> str:
 
 
 def _line_order(run: RunLog, window: Window):
-    """Sort key for (step, index, is_cause): failing steps before continue-on-error ones, evidence first."""
+    """Sort key for (step, index, is_cause): failing steps before continue-on-error ones, evidence first, each
+    group in the window's rank order (lines the window did not rank after them, in log order)."""
     failed = {id(step): n for n, step in enumerate(window.failed)}
     in_run = {id(step): n for n, step in enumerate(run.steps)}
     context = {id(step) for step in window.continued}
+    ranked = {(id(c.step), c.index): n for n, c in enumerate(window.causes)}
 
     def key(line: tuple) -> tuple:
         step, index, is_cause = line[:3]
-        return id(step) in context, is_cause, failed.get(id(step), len(failed)), in_run[id(step)], index
+        rank = ranked.get((id(step), index), len(ranked))
+        return id(step) in context, is_cause, rank, failed.get(id(step), len(failed)), in_run[id(step)], index
 
     return key
 
 
 def root_cause_lines(run: RunLog, window: Window, match: IssueMatch | None) -> list[str]:
     """The window's root-cause lines plus the known issue's evidence: the failing step's first (evidence
-    leading), then the continue-on-error steps' lines, each step in log order."""
+    leading, in log order; then the ranked lines), then the continue-on-error steps' lines."""
     if match is None:
         return window.root_cause_lines
     found = {(id(c.step), c.index): (c.step, c.index, 1, text) for c, text in zip(window.causes, window.root_cause_lines)}
@@ -169,15 +173,19 @@ def diagnose(run: RunLog, window: Window, match: IssueMatch | None, repo_dir: st
 
 
 def triage(source: Source, repo_dir: str | Path | None = None, kb: KnowledgeBase | None = None,
-           limits: Limits = DEFAULT_LIMITS, engine: str = "auto", repo_guides: RepoGuides | None = None) -> Diagnosis:
-    """Read `source` (zip, run-log directory, job log, `gh run view --log` output, bytes or "-") and diagnose it.
+           limits: Limits = DEFAULT_LIMITS, engine: str = "auto", repo_guides: RepoGuides | None = None,
+           last_green: Source | None = None) -> Diagnosis:
+    """Read `source` (zip, run-log directory, job log, `gh run view --log` output, any text log, bytes or "-")
+    and diagnose it.
 
     `engine` is the raw-log scanner ("auto": hyperscan when installed, else "re2"); both give the same diagnosis.
     `repo_guides` (else those found under `repo_dir`) are cited beside the shipped guides.
+    `last_green` is the log of the last successful run (same kinds as `source`): lines it also has rank down.
     """
     kb = kb if kb is not None else load_known_issues()
     run = read_log(source, patterns=kb.patterns, limits=limits, engine=engine)
-    window = failure_window(run)
+    green = green_lines(last_green, limits) if last_green is not None else None
+    window = failure_window(run, green=green)
     if repo_guides is None and repo_dir is not None and Path(repo_dir).is_dir():
         repo_guides = local_repo_guides(repo_dir)
     return diagnose(run, window, kb.match(run, window), repo_dir, repo_guides)

@@ -1,4 +1,4 @@
-"""`agent triage LOG [--repo-dir DIR] [--json]`: diagnose a failed run from its logs (offline, no writes)."""
+"""`agent triage LOG [--repo-dir DIR] [--last-green LOG] [--json]`: diagnose a failed run (offline, no writes)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import typer
 
 from agent.errors import BadInput
 
-LOG_HELP = "run-log zip, run-log directory, job log, `gh run view --log` output, or - for stdin"
+LOG_HELP = "run-log zip, run-log directory, job log, `gh run view --log` output, any text build log, or - for stdin"
+GREEN_HELP = "log of the last successful run (same kinds as LOG): lines it also has rank down"
 REPO_HELP = "checkout to resolve fix params against (read only)"
 
 
@@ -58,12 +59,16 @@ def register(app: typer.Typer) -> None:
         log: Annotated[str, typer.Argument(help=LOG_HELP)],
         repo_dir: Annotated[Path | None, typer.Option("--repo-dir", help=REPO_HELP)] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print the diagnosis as one JSON object")] = False,
+        last_green: Annotated[str | None, typer.Option("--last-green", help=GREEN_HELP)] = None,
     ) -> None:
-        """Diagnose a failed GitHub Actions run from its logs: category, known issue, proposed action, fix."""
+        """Diagnose a failed run from its logs (GitHub Actions or any text build log): category, known issue,
+        proposed action, fix."""
         from agent.triage import triage as run_triage
 
         if repo_dir is not None and not repo_dir.is_dir():
             raise BadInput(f"{repo_dir}: not a directory")
+        if last_green is not None and last_green != "-" and not Path(last_green).exists():
+            raise BadInput(f"{last_green}: no such file or directory (--last-green)")
         with _progress():
-            diagnosis = run_triage(log, repo_dir=repo_dir)
+            diagnosis = run_triage(log, repo_dir=repo_dir, last_green=last_green)
         print(diagnosis.model_dump_json(indent=2) if as_json else render(diagnosis))

@@ -33,6 +33,8 @@ BLOCK_LINES = 4
 
 _WORD = re.compile(ERROR_WORDS.removeprefix("(?i)"), re.IGNORECASE)
 _LOCATION = re.compile(r"[\w./\\-]+\.[A-Za-z]\w{0,5}(?::\d+|\(\d+(?:,\d+)?\)|,? line \d+)")
+_LEAD = re.compile(r"\S+?(?::\d+(?::\d+)?:|\(\d+(?:,\d+)?\):) ")
+"""A leading `file:line:` location: the words after it are where the line starts saying what is wrong."""
 _EXCEPTION = re.compile(r"\b[A-Z]\w*(?:Error|Exception|Failure)\b")
 _NOISE = re.compile(
     r"(?i)\b0 (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed):? 0\b|\bwarning\b|-W(?:no-)?error"
@@ -58,7 +60,8 @@ def line_score(text: str, roles: set[str]) -> float:
     score = max((ROLE_SCORE[role] for role in roles), default=0.0)
     word = _WORD.search(body)
     if word:
-        score += 3.0 if word.start() <= 12 else 1.0
+        lead = _LEAD.match(body)
+        score += 3.0 if word.start() - (lead.end() if lead else 0) <= 12 else 1.0
     score += 1.5 * bool(_LOCATION.search(body)) + 1.5 * bool(_EXCEPTION.search(body))
     score -= 2.5 * bool(_NOISE.search(body)) + 2.0 * bool(_COMMAND.match(body)) + (len(body) > 400)
     return min(score, SUMMARY_CAP) if "summary" in roles else score
@@ -132,6 +135,15 @@ def scored_blocks(steps: list[Step], hits: dict[int, dict[int, list[int]]], boun
             blocks.append(Block(min(score, SUMMARY_CAP) if summary else score, position + index, step,
                                 members, categories, summary))
         position += len(step.lines)
+    return _lifted(blocks)
+
+
+def _lifted(blocks: list[Block]) -> list[Block]:
+    """Each block scored as its best member line (a test's header as high as the assertion under it)."""
+    by_line = {(id(b.step), b.members[0]): b.score for b in blocks}
+    for block in blocks:
+        if not block.summary and len(block.members) > 1:
+            block.score = max(block.score, *(by_line.get((id(block.step), m), block.score) for m in block.members))
     return blocks
 
 

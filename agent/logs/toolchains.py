@@ -32,7 +32,8 @@ TOOLCHAIN_SHAPES: tuple[Shape, ...] = (
     Shape("go-test-message", INDENT + r"[\w.-]+_test\.go:\d+: \S", C.test_failure),
     Shape("exception", INDENT + r"(?:Exception in thread \"[\w .:-]*\" |Caused by: )?(?:[a-z_][\w$]*\.)+[A-Z][\w$]*"
           r"(?:Exception|Error|Failure|Exit)\b(?::|$)|" + START + r"[A-Z]\w*(?:Error|Exception|Exit)$"),
-    Shape("junit", INDENT + r"[\w.$]+ > .+ FAILED$|" + INDENT + r"(?:Tests in error|Failed tests):"
+    Shape("test-header", INDENT + r"[\w.$]+ > .+ FAILED$|" + INDENT + r"Failed \S+ \[\d", C.test_failure, role="header"),
+    Shape("junit", INDENT + r"(?:Tests in error|Failed tests):"
           r"|" + START + r"\[ERROR\] (?:\S+\.(?:java|kt|scala):\[?\d+|\S+\(\S+\)[ \t]+Time elapsed:.*<<< (?:FAILURE|ERROR)!)"
           r"|" + INDENT + r"(?:org\.opentest4j\.|junit\.framework\.|org\.junit\.)\w+", C.test_failure),
     Shape("pytest", START + r"_{3,} \S.* _{3,}$|" + START + r"(?:FAILED|ERROR) [\w/.-]+\.py::\S+"
@@ -44,10 +45,11 @@ TOOLCHAIN_SHAPES: tuple[Shape, ...] = (
           r"|npm ERR! (?:code E(?:404|RESOLVE|NOTFOUND|INTEGRITY|ACCES)|404 )", C.dependency_missing),
     Shape("rust", START + r"error\[E\d{4}\]: |" + INDENT + r"thread '\S*' panicked at|" + START
           + r"---- \S+ stdout ----$|" + START + r"test \S+ \.\.\. FAILED$", C.compile_error),
-    Shape("dotnet", r": (?:fatal )?error (?:CS|FS|BC|NU|NETSDK|CA|IDE)\d{4}: |" + INDENT + r"Failed \S+ \[\d|" + INDENT
-          + r"(?:Error Message|Assert\.\w+\(\) Failure)", C.compile_error),
-    Shape("gtest", START + r"\S+(?::\d+:|\(\d+\)): (?:Failure|error)$|" + INDENT
-          + r"(?:Expected equality of these values|Value of: |Expected: |Actual: |Which is: )", C.test_failure),
+    Shape("dotnet", r": (?:fatal )?error (?:CS|FS|BC|NU|NETSDK|CA|IDE)\d{4}: ", C.compile_error),
+    Shape("xunit", INDENT + r"(?:Error Message:|Assert\.\w+\(\) Failure)", C.test_failure),
+    Shape("gtest", START + r"\S+(?::\d+|\(\d+\)): (?:Failure|error)$", C.test_failure, role="header"),
+    Shape("expectation", INDENT + r"(?:Expected equality of these values|Value of: |Expected: |Actual: |Which is: )",
+          C.test_failure),
     Shape("git", START + r"(?:fatal|error): (?:repository|unable to access|could not read|pathspec|Authentication"
           r"|Could not read from remote|couldn't find remote ref|reference is not a tree)"),
 )
@@ -66,6 +68,7 @@ SUMMARY = (
     r"|Your build exited with|ERROR: Job failed|compilation terminated\.|error MSB3073"
     r"|" + START + r"\d+ failing$|Tests:[ \t]+\d+ failed|Test Suites: \d+ failed|=+ .*\d+ (?:failed|error).* =+$"
     r"|Ran \d+ tests?|FAILED \(|\d+ (?:examples?|tests?|specs?|assertions?), \d+ failures?"
+    r"|COMPILATION ERROR :?[ \t]*$|npm ERR! Test failed|[Ss]ee above for more details|\*\*\* \d+ failures? (?:is|are) detected"
 )
 """Lines that say a build or test run failed, not why: context, never the first root-cause line."""
 
