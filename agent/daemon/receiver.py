@@ -70,6 +70,8 @@ class WebhookReceiver:
         self.log = log or intake.log
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-writer")
         self._server: ThreadingHTTPServer | None = None
+        self.pages: Any = None
+        """Read-only pages besides /healthz (agent.web.pages.WebPages: `/` and `/metrics`); None: none."""
 
     @property
     def url(self) -> str:
@@ -232,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.split("?")[0].rstrip("/") != "/healthz":
-            return self._answer(404, {"error": "not found"})
+            return self._page()
         try:
             self._answer(200, self.receiver.health_answer())
         except Exception as exc:  # noqa: BLE001 - a health check reports, never crashes
@@ -261,12 +263,23 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return b"".join(chunks)
 
-    def _answer(self, code: int, answer: dict[str, Any]) -> None:
-        data = json.dumps(answer).encode("utf-8")
+    def _page(self) -> None:
+        """A read-only page (dashboard, metrics) when the receiver has them; else 404."""
+        pages = self.receiver.pages
+        try:
+            found = pages.answer(self.path, self.headers) if pages is not None else None
+        except Exception as exc:  # noqa: BLE001 - a page that fails answers 500, never stops the receiver
+            found = (500, "text/plain; charset=utf-8", f"error: {type(exc).__name__}: {exc}\n".encode())
+        if found is None:
+            return self._answer(404, {"error": "not found"})
+        self._answer(found[0], found[2], found[1])
+
+    def _answer(self, code: int, answer: dict[str, Any] | bytes, content_type: str = "application/json") -> None:
+        data = answer if isinstance(answer, bytes) else json.dumps(answer).encode("utf-8")
         self.close_connection = True
         try:
             self.send_response(code)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Connection", "close")
             self.end_headers()

@@ -137,11 +137,20 @@ class Daemon:
         """The webhook receiver, listening; ConfigError (one line) when the address cannot be bound."""
         host, port = self.config.host, self.config.port
         try:
-            return WebhookReceiver(self.intake, self.config.secret, host, port, self.config.max_body,
-                                   health=self.health, log=self.log).start()
+            receiver = WebhookReceiver(self.intake, self.config.secret, host, port, self.config.max_body,
+                                       health=self.health, log=self.log)
+            receiver.pages = self.web_pages(host)
+            return receiver.start()
         except OSError as exc:
             raise ConfigError(f"cannot listen for webhooks on {host}:{port} ({exc.strerror or exc}); "
                               f"pick another --webhook-port or --host") from None
+
+    def web_pages(self, host: str) -> Any:
+        """The dashboard (`/`) and metrics (`/metrics`) served beside the webhooks."""
+        from agent.knowledge import load_known_issues
+        from agent.web.pages import WebPages
+
+        return WebPages(self.gh, self.store, self.config.repos, load_known_issues(), host)
 
     def stop(self, grace: float | None = None) -> None:
         """Stop taking work; let the current step finish for `grace` s, else park it; release the lock."""

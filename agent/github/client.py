@@ -17,6 +17,7 @@ from agent.github.git import GitMixin
 from agent.github.logs import DEFAULT_JOB_LOG_CAP, DEFAULT_ZIP_CAP, LogBytes, LogFetcher
 from agent.github.pulls import PullsMixin
 from agent.github.retry import IDEMPOTENT_METHODS, Retrier, RetryPolicy
+from agent.metrics import count_request
 
 GITHUB_COM = "https://api.github.com"
 MAX_PAGES = 20
@@ -70,6 +71,7 @@ class GitHub(GitMixin, PullsMixin, AccessMixin):
     def _attempt(self, method, path, query, body, headers) -> tuple[int, dict, Any]:
         status, hdrs, text = self._requester.requestJson(method, path, parameters=query,
                                                          headers=dict(headers or {}), input=body)
+        count_request(method, status)
         data = _parse(text)
         if status >= 400:
             message = data.get("message", "") if isinstance(data, dict) else str(data or "")[:200]

@@ -20,6 +20,7 @@ from agent.github.errors import (
     is_secondary_limit,
 )
 from agent.github.transport import connection_failure
+from agent.metrics import count_rate_limit_wait
 
 T = TypeVar("T")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
@@ -121,6 +122,8 @@ class Retrier:
             delay = self._next_delay(failure, n, idempotent)
             if delay is None or n >= self.policy.max_attempts or waited + delay > self.policy.max_total_wait:
                 raise self._final(failure, what, idempotent, delay)
+            if failure.status in (403, 429):
+                count_rate_limit_wait()
             self.sleep(delay)
             self.slept.append(delay)
             waited += delay

@@ -1,0 +1,1 @@
+"""Read-only web pages of the daemon: the dashboard and Prometheus metrics."""
