@@ -108,15 +108,17 @@ def attempt_fix(fix: FixSpec, files: dict[str, str], radius: BlastRadius, workfl
 
 def validation_notes(report, dropped: list[str], unvalidated: list[str]) -> str:
     """One line for the rationale (and so the PR body): what passed, what was dropped, what could not run."""
+    advisories = "".join(f"; zizmor notes {f.rule} ({f.severity}) at {f.path}:{f.route}"
+                         for f in report.advisories)
     if not unvalidated and report.ok:
-        return "validation: passed (schema, zizmor)"
+        return "validation: passed (schema, zizmor)" + advisories
     parts = ["dropped " + "; ".join(dropped)] if dropped else ["passed where available"]
     if unvalidated:
         why = "; ".join(f"{u.check} on {u.path}: {u.message}" for u in report.unavailable
                         if f"{u.check}: {u.path}" in unvalidated)
         parts.append(f"{UNVALIDATED} {', '.join(unvalidated)} ({why}); checked by the remaining validator "
                      "and the gate's content rules")
-    return "validation: " + "; ".join(parts)
+    return "validation: " + "; ".join(parts) + advisories
 
 
 def _is_known_wrong(fix: FixSpec, diagnosis: Diagnosis) -> bool:

@@ -87,7 +87,7 @@ def crash_summary(stderr: str) -> str:
             break
         if line.strip() and not line.lstrip().startswith(("INFO", "WARN")):
             lines.append(line.strip())
-    return " | ".join(lines)[-400:] or "no output"
+    return " | ".join(lines)[:400] or "no output"
 
 
 def zizmor_findings(paths: list[str], root: Path) -> list[Finding]:
@@ -134,7 +134,8 @@ def side_findings(paths: list[str], side: str, root: Path) -> list[Finding]:
     return [f.model_copy(update={"path": f.path.partition("/")[2]}) for f in found]
 
 
-def compare_zizmor(after_paths: list[str], before_paths: list[str], root: Path) -> ZizmorComparison:
+def compare_zizmor(after_paths: list[str], before_paths: list[str], root: Path,
+                   repaired: frozenset[str] = frozenset()) -> ZizmorComparison:
     """New findings of the after-tree over the before-tree; on a crash, each file is judged on its own."""
     try:
         before = side_findings(before_paths, "before", root)
@@ -142,12 +143,15 @@ def compare_zizmor(after_paths: list[str], before_paths: list[str], root: Path) 
     except TOOL_FAILURES:
         out = ZizmorComparison()
         for path in after_paths:
-            compare_one(path, path in before_paths, root, out)
+            compare_one(path, path in before_paths, path in repaired, root, out)
         return out
 
 
-def compare_one(path: str, has_before: bool, root: Path, out: ZizmorComparison) -> None:
-    """One file: a crash on the original too → unavailable; a crash on the edit only → refused."""
+def compare_one(path: str, has_before: bool, repaired: bool, root: Path, out: ZizmorComparison) -> None:
+    """One file: a crash on the original too → unavailable; a crash on the edit only → refused.
+
+    A repaired file (its original did not load) has no baseline: a crash there cannot be blamed on the edit.
+    """
     try:
         before = side_findings([path], "before", root) if has_before else []
     except TOOL_FAILURES as exc:
@@ -156,6 +160,10 @@ def compare_one(path: str, has_before: bool, root: Path, out: ZizmorComparison) 
     try:
         after = side_findings([path], "after", root)
     except TOOL_FAILURES as exc:
-        out.problems.append(Problem(path=path, check="zizmor", message=f"fails on the edited file only: {exc}"))
+        if repaired:
+            out.unavailable.append(Unavailable(path=path, check="zizmor", message="the original did not load (no "
+                                               f"baseline) and zizmor fails on the repaired file: {exc}"))
+        else:
+            out.problems.append(Problem(path=path, check="zizmor", message=f"fails on the edited file only: {exc}"))
         return
     out.fresh += new_findings(before, after)

@@ -120,6 +120,9 @@ def set_entry(text: str, parent, parent_key, variable: str, value: str) -> tuple
     env, nl = get(parent, "env"), newline_of(text)
     if isinstance(env, MappingNode) and not env.flow_style:
         node = get(env, variable)
+        if node is not None and is_expression(scalar(node)) and not is_expression(value):
+            raise NotApplicable(f"{variable} is set by an expression ({scalar(node)}); a literal would "
+                                "override its conditions")
         if node is not None:
             return None if scalar(node) == value else replace_scalar(text, node, value)
         last_key, last_value = pairs(env)[-1]

@@ -117,7 +117,7 @@ def xvfb_run(files: Files, params: XvfbRunParams) -> Change:
                 )
                 if at is None:
                     continue
-                if text.startswith("xvfb-run", at) or "xvfb-run" in scalar(run):
+                if text.startswith("xvfb-run", at):
                     present.append(f"{path}:{job_id}:{name}")
                     continue
                 inserts.append((at, at, PREFIX))

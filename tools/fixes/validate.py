@@ -26,6 +26,7 @@ from tools.fixes.checkers import (
 
 ACTION_GLOBS = ("action.yml", "action.yaml", "**/action.yml", "**/action.yaml")
 SCHEMA_CRASH = "check-jsonschema failed"
+ADVISORY_SEVERITIES = ("Low", "Informational", "Unknown")
 __all__ = ["Finding", "Problem", "Unavailable", "ValidationReport", "new_findings", "validate_edits"]
 
 
@@ -37,6 +38,8 @@ class ValidationReport(BaseModel):
     new_findings: list[Finding] = Field(default_factory=list)
     unavailable: list[Unavailable] = Field(default_factory=list)
     """Validators that fail on the unmodified file too: no verdict from them (degraded, not rejected)."""
+    advisories: list[Finding] = Field(default_factory=list)
+    """New low-severity findings away from the edited lines (e.g. an env value now an expression): noted only."""
     seconds: float = 0.0
     timings: dict[str, float] = Field(default_factory=dict)
 
@@ -132,6 +135,14 @@ def write_tree(root: Path, files: dict[str, str]) -> None:
         target.write_text(text, encoding="utf-8", newline="")
 
 
+def split_advisories(fresh: list[Finding], edits: list[Edit]) -> tuple[list[Finding], list[Finding]]:
+    """(blocking, advisory): a Low finding on lines the edit did not touch is advisory; the rest block."""
+    rows = {e.path: changed_rows(e.old, e.new) for e in edits if e.old is not None}
+    advisory = [f for f in fresh if f.severity in ADVISORY_SEVERITIES and f.path in rows
+                and f.rows is not None and not on_rows(f, rows[f.path])]
+    return [f for f in fresh if f not in advisory], advisory
+
+
 def schema_unavailable(problems: list[Problem], edits: list[Edit], before: Path) -> list[Unavailable]:
     """Schema-checker crashes that happen on the unmodified file too (moved out of `problems`)."""
     old = {e.path for e in edits if e.old is not None}
@@ -163,9 +174,11 @@ def validate_edits(edits: list[Edit]) -> ValidationReport:
         t0 = time.perf_counter()
         repaired = repairs(checkable)
         olds = [e.path for e in checkable if e.old is not None and e.path in clean and e.path not in repaired]
-        zizmor = compare_zizmor(clean, olds, Path(tmp))
+        zizmor = compare_zizmor(clean, olds, Path(tmp), frozenset(repaired))
         fresh = [f for f in zizmor.fresh if f.path not in repaired or on_rows(f, repaired[f.path])]
+        fresh, advisories = split_advisories(fresh, checkable)
         problems, unavailable = problems + zizmor.problems, unavailable + zizmor.unavailable
         timings["zizmor"] = time.perf_counter() - t0
     return ValidationReport(ok=not problems and not fresh, problems=problems, new_findings=fresh,
-                            unavailable=unavailable, seconds=time.perf_counter() - started, timings=timings)
+                            unavailable=unavailable, advisories=advisories,
+                            seconds=time.perf_counter() - started, timings=timings)
