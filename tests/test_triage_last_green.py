@@ -21,9 +21,9 @@ def _failed() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-GREEN = ("configure: checking for gcc... gcc\n"
-         "/tmp/tmpZZ91ab/gen/compat.c:91:5: error: implicit declaration of function 'bzero' [-Wimplicit]\n"
-         "[45/97] Linking libcodec.so\nBuild finished in 3m 12s\n").encode()
+GREEN = (b"configure: checking for gcc... gcc\n"
+         b"/tmp/tmpZZ91ab/gen/compat.c:91:5: error: implicit declaration of function 'bzero' [-Wimplicit]\n"
+         b"[45/97] Linking libcodec.so\nBuild finished in 3m 12s\n")
 
 
 def _kb():

@@ -32,10 +32,11 @@ MAVEN = ["[INFO] --- maven-compiler-plugin:3.11.0:compile (default-compile) @ bi
          "[ERROR] COMPILATION ERROR : ",
          "[ERROR] /work/billing/src/main/java/com/acme/Invoice.java:[31,17] cannot find symbol",
          "  symbol:   method roundHalfEven(double)", "[INFO] 1 error", "[INFO] BUILD FAILURE",
-         "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile "
-         "(default-compile) on project billing: Compilation failure"]
-JAVA_EXCEPTION = ["Starting service on port 8080", "Exception in thread \"main\" java.lang.IllegalStateException: "
-                  "datasource url is not set", "\tat com.acme.Boot.start(Boot.java:22)",
+         ("[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.11.0:compile "
+          "(default-compile) on project billing: Compilation failure")]
+JAVA_EXCEPTION = ["Starting service on port 8080",
+                  "Exception in thread \"main\" java.lang.IllegalStateException: datasource url is not set",
+                  "\tat com.acme.Boot.start(Boot.java:22)",
                   "\tat com.acme.Boot.main(Boot.java:9)", "make: *** [Makefile:30: smoke] Error 1"]
 PYTEST = ["============================= test session starts ==============================",
           "collected 31 items", "", "tests/test_parser.py ....F....", "",
@@ -58,8 +59,8 @@ JEST = ["PASS src/utils.test.js", "FAIL src/cart.test.js", "  \u25cf Cart \u203a
         "npm ERR! code ELIFECYCLE", "npm ERR! errno 1", "npm ERR! shop@1.0.0 test: `jest`",
         "npm ERR! Exit status 1", "npm ERR! Failed at the shop@1.0.0 test script."]
 MOCHA = ["  Router", "    \u2713 matches static paths", "    1) resolves parameters", "", "  14 passing (210ms)",
-         "  1 failing", "", "  1) Router", "       resolves parameters:", "     AssertionError: expected "
-         "'/users/:id' to equal '/users/42'", "      at Context.<anonymous> (test/router.spec.js:33:12)", "",
+         "  1 failing", "", "  1) Router", "       resolves parameters:", "     AssertionError: expected '/users/:id' to equal '/users/42'",
+         "      at Context.<anonymous> (test/router.spec.js:33:12)", "",
          "npm ERR! Test failed.  See above for more details."]
 NPM_INSTALL = ["npm WARN deprecated request@2.88.2: request has been deprecated", "npm ERR! code E404",
                "npm ERR! 404 Not Found - GET https://registry.npmjs.org/left-padd - Not found",
@@ -77,8 +78,8 @@ CARGO_TEST = ["running 3 tests", "test tests::adds ... ok", "test tests::splits 
               "", "test result: FAILED. 2 passed; 1 failed; 0 ignored", "",
               "error: test failed, to rerun pass `--lib`"]
 DOTNET = ["  Determining projects to restore...", "  All projects are up-to-date for restore.",
-          "/work/src/Api/Controllers/OrdersController.cs(57,31): error CS1061: 'Order' does not contain a "
-          "definition for 'Total' [/work/src/Api/Api.csproj]", "", "Build FAILED.", "",
+          ("/work/src/Api/Controllers/OrdersController.cs(57,31): error CS1061: 'Order' does not contain a "
+           "definition for 'Total' [/work/src/Api/Api.csproj]"), "", "Build FAILED.", "",
           "    0 Warning(s)", "    1 Error(s)", "", "Time Elapsed 00:00:09.12"]
 DOTNET_TEST = ["Starting test execution, please wait...", "  Failed Api.Tests.OrderTests.TotalIncludesTax [12 ms]",
                "  Error Message:", "   Assert.Equal() Failure", "Expected: 108", "Actual:   100",
@@ -90,8 +91,9 @@ GTEST = ["[ RUN      ] Decoder.RejectsTruncatedFrame", "/work/test/decoder_test.
          "[  FAILED  ] 1 test, listed below:", "[  FAILED  ] Decoder.RejectsTruncatedFrame", " 1 FAILED TEST",
          "50% tests passed, 1 tests failed out of 2", "The following tests FAILED:",
          "\t  2 - decoder_test (Failed)", "Errors while running CTest"]
-BOOST = ["Running 12 test cases...", "/work/test/queue_tests.cpp(54): error: in \"queue/pops_in_order\": "
-         "check q.pop() == 2 has failed [3 != 2]", "", "*** 1 failure is detected in the test module \"Core\"",
+BOOST = ["Running 12 test cases...",
+         "/work/test/queue_tests.cpp(54): error: in \"queue/pops_in_order\": check q.pop() == 2 has failed [3 != 2]",
+         "", "*** 1 failure is detected in the test module \"Core\"",
          "make: *** [Makefile:40: test] Error 201"]
 GIT = ["Fetching submodules", "Cloning into '/work/vendor/codec'...",
        "fatal: could not read Username for 'https://github.com': terminal prompts disabled",
