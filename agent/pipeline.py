@@ -18,6 +18,7 @@ from agent.executor.rollback import (
 )
 from agent.gate_context import FAILING, gate_context, resolve_association, run_fields
 from agent.github.errors import GitHubError
+from agent.github.lastgreen import last_green_log
 from agent.knowledge import load_known_issues
 from agent.knowledge.learning import effective_confidence
 from agent.models import Action, Diagnosis, Plan
@@ -102,7 +103,9 @@ class Pipeline:
     def diagnose(self, full_name: str, run: dict[str, Any]) -> Diagnosis:
         logs = self.gh.download_run_logs(full_name, run["id"], run["run_attempt"])
         guides = self.repo_guides(full_name, run.get("head_sha") or "")
-        diagnosis = self.learned(triage(bytes(logs), kb=self.kb, repo_guides=guides))
+        green = last_green_log(self.gh, full_name, run)
+        diagnosis = self.learned(triage(bytes(logs), kb=self.kb, repo_guides=guides,
+                                        last_green=green.data if green else None))
         self.store.save_diagnosis(full_name, run["id"], run["run_attempt"], diagnosis)
         return diagnosis
 

@@ -20,10 +20,13 @@ from typing import Any
 from agent.drafts import clean, issue_draft
 from agent.executor import Executor
 from agent.gate_context import gate_context
+from agent.github.lastgreen import last_green_log
 from agent.knowledge import IssueMatch, load_known_issues
 from agent.llm.limits import Limits
 from agent.llm.loop import ToolLoop
 from agent.llm.prompts import render_task
+from agent.logs.green import green_lines
+from agent.logs.window import Window, failure_window
 from agent.models import Action, Diagnosis, Edit, FixSpec, IssueDraft, KnownIssueRef, Plan, PlanSource
 from agent.planner import ANALYSIS_ONLY, attempt_fix, build_plan, plan_id, template_files, validate
 from agent.policy import decide
@@ -201,11 +204,18 @@ def diagnose(ctx: ToolContext) -> Diagnosis:
     if ctx.diagnosis is None:
         if ctx.kb is None:
             ctx.kb = load_known_issues()
-        window = failure_of(ctx)
+        window = remember(ctx, "green_window", lambda: green_window(ctx)) or failure_of(ctx)
         ctx.diagnosis = diagnose_window(run_log(ctx), window, ctx.kb.match(run_log(ctx), window))
         if ctx.store is not None:
             ctx.store.save_diagnosis(ctx.repo, ctx.run_id, ctx.run_attempt, ctx.diagnosis)
     return ctx.diagnosis
+
+
+def green_window(ctx: ToolContext) -> Window | None:
+    """The failure window with the lines the last green run also printed ranked down (None: no green run)."""
+    found = last_green_log(ctx.gh, ctx.repo, run_record(ctx)) if ctx.gh is not None else None
+    green = green_lines(found.data) if found is not None else None
+    return failure_window(run_log(ctx), green=green) if green else None
 
 
 def decide_plan(ctx: ToolContext, plan: Plan) -> Any:
