@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.executor import ExecResult, Executor
+from agent.executor import ExecResult, Executor, effective_action
 from agent.executor.dashboard import Dashboard
 from agent.executor.rollback import (
     failed_after_fix,
@@ -176,9 +176,37 @@ class Pipeline:
     def gate_and_execute(self, full_name: str, run: dict[str, Any], diagnosis: Diagnosis, plan: Plan) -> HandleResult:
         """Decide (with the fallbacks), store plan and decision with the policy version, execute."""
         sync_pull_outcomes(self.gh, self.store, full_name)
-        plan, decision = self.decide(full_name, run, plan)
-        self.store.save_plan(plan)
-        self.store.save_decision(plan.id, decision, self.policy.version)
+        ctx = gate_context(self, full_name, run, plan)
+        with self.store.transaction():  # BEGIN IMMEDIATE: usage read, decision and reservation as one step
+            plan, decision = self.decide(full_name, run, plan, self.fresh_usage(ctx, full_name, run, plan))
+            self.store.save_plan(plan)
+            self.store.save_decision(plan.id, decision, self.policy.version)
+            reserved = self.reserve(plan, decision)
+        try:
+            return self.carry_out(full_name, run, diagnosis, plan, decision)
+        finally:
+            if reserved:
+                self.store.release_reservation(plan.id)
+
+    def fresh_usage(self, ctx: Any, full_name: str, run: dict[str, Any], plan: Plan) -> Any:
+        """The context with the store's counters read again inside the decision's transaction."""
+        if getattr(self, "stateless", False) or not hasattr(self.store, "reserve"):
+            return ctx
+        usage = self.store.usage(full_name, plan.signature, run.get("id"), now=ctx.now,
+                                 scope=self.policy.rate_limits.scope)
+        return ctx.model_copy(update={"usage": usage})
+
+    def reserve(self, plan: Plan, decision: Any) -> bool:
+        """Hold the limits a write decision uses until the plan's own actions count (parallel workers)."""
+        action = effective_action(plan, decision)[0]
+        if action not in (Action.auto_fix, Action.pull_request) or not hasattr(self.store, "reserve"):
+            return False
+        self.store.reserve(plan.id, plan.repo, plan.signature, str(action), holder=self.job_owner)
+        return True
+
+    def carry_out(self, full_name: str, run: dict[str, Any], diagnosis: Diagnosis, plan: Plan,
+                  decision: Any) -> HandleResult:
+        """The executor's part: unless the same fix is already open, do what the decision allows."""
         existing = open_pull_for_fix(self.gh, self.store, plan, fix_key(plan)) if plan.action in (
             Action.auto_fix, Action.pull_request) and not isinstance(decision, Deny) else None
         if existing is not None:

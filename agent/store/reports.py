@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from agent.store.connection import Connection, as_utc, iso, repo_key
+from agent.store.connection import Connection, as_utc, clean_text, iso, repo_key
 from agent.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -68,34 +68,62 @@ class ReportStore(Connection):
 
     def usage_counts(
         self, repo: str, signature: str, run_id: int | None, now: datetime | str | None = None,
-        scope: str = "repository",
+        scope: str = "repository", exclude_plan: str | None = None,
     ) -> dict[str, Any]:
         """The rate-limit counters as a dict (see `usage`); repository names compare case-insensitively."""
         moment, key = as_utc(now), repo_key(repo)
         read, counted = self.scalar, (None, None) if scope == "global" else (key, key)
         last_failed = read(_LAST_FAILED_FIX, (key, signature))
+        reserved = self.reserved_counts(key if scope != "global" else None, key, signature, exclude_plan)
         return {
-            "auto_fixes_today": read(_AUTO_FIXES, (iso(moment - timedelta(hours=24)), *counted)),
-            "attempts_for_signature": read(_ATTEMPTS, (key, signature)),
+            "auto_fixes_today": read(_AUTO_FIXES, (iso(moment - timedelta(hours=24)), *counted))
+            + reserved["auto_fix"],
+            "attempts_for_signature": read(_ATTEMPTS, (key, signature)) + reserved["signature"],
             "minutes_since_failed_fix": (
                 None if last_failed is None else max(0.0, (moment - as_utc(last_failed)).total_seconds() / 60)
             ),
-            "prs_last_hour": read(_PRS_SINCE, (iso(moment - timedelta(hours=1)), *counted)),
-            "open_agent_prs": read(_OPEN_PRS, counted),
+            "prs_last_hour": read(_PRS_SINCE, (iso(moment - timedelta(hours=1)), *counted)) + reserved["any"],
+            "open_agent_prs": read(_OPEN_PRS, counted) + reserved["any"],
             "reruns_for_run": read(_RERUNS, (key, run_id)) if run_id is not None else 0,
         }
 
     def usage(
         self, repo: str, signature: str, run_id: int | None, now: datetime | str | None = None,
-        scope: str = "repository",
+        scope: str = "repository", exclude_plan: str | None = None,
     ) -> Usage:
         """Counters for the gate. Per repository (every repository with scope "global"): auto_fixes_today
         (last 24 h: merges and auto_fix PRs), prs_last_hour, open_agent_prs. Per repo+signature: attempts_for_signature (PRs),
         minutes_since_failed_fix (ci_failed/reverted outcomes). Per repo+run: reruns_for_run.
-        Intents count, failed actions do not."""
+        Intents and other plans' reservations count (not `exclude_plan`'s own), failed actions do not."""
         from agent.policy import Usage
 
-        return Usage(**self.usage_counts(repo, signature, run_id, now, scope))
+        return Usage(**self.usage_counts(repo, signature, run_id, now, scope, exclude_plan))
+
+    def reserve(self, plan_id: str, repo: str, signature: str, action: str, holder: str | None = None) -> None:
+        """Hold a plan's place against the limits from the decision until its own actions count (release)."""
+        with self.transaction() as db:
+            db.conn.execute(
+                "INSERT OR REPLACE INTO reservations (plan_id, repo, signature, action, holder, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (clean_text(plan_id), repo_key(repo), clean_text(signature), str(action), clean_text(holder), iso()),
+            )
+
+    def release_reservation(self, plan_id: str) -> None:
+        """Drop a plan's reservation: its actions count now, or it wrote nothing."""
+        with self.transaction() as db:
+            db.conn.execute("DELETE FROM reservations WHERE plan_id = ?", (plan_id,))
+
+    def reserved_counts(self, repo: str | None, signature_repo: str, signature: str,
+                        exclude_plan: str | None = None) -> dict[str, int]:
+        """Reservations not yet shown by a live PR or merge: auto_fix ones and all (in `repo`, or every
+        repository when None), and those of `signature` in `signature_repo`."""
+        pending = (f"SELECT action, lower(repo) AS repo, signature FROM reservations r WHERE NOT EXISTS "
+                   f"(SELECT 1 FROM actions a WHERE a.plan_id = r.plan_id AND a.kind IN ('pull_request', 'merge') "
+                   f"AND a.{LIVE})")
+        rows = self.db.conn.execute(pending + " AND r.plan_id IS NOT ?", (exclude_plan,)).fetchall()
+        mine = [row for row in rows if repo is None or row[1] == repo]
+        return {"auto_fix": sum(row[0] == "auto_fix" for row in mine), "any": len(mine),
+                "signature": sum(row[1] == signature_repo and row[2] == signature for row in rows)}
 
     def history(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest runs, newest first, each with its diagnosis summary and the actions taken for it."""
