@@ -108,3 +108,12 @@ def test_a_later_failure_with_the_same_signature_on_a_head_holding_the_fix_is_ro
     assert result is not None and result.plan.fix.template == "revert"
     assert len(pulls(sb)) == 2 and NEW_IMAGE not in sb.file_text(REPO, CONTAINER_WF)
 
+
+
+def test_a_dry_run_prints_what_the_gate_would_allow_and_the_diff_and_writes_nothing(sb, home):
+    run_id = add_glibc_repo(sb)
+    done = agent("fix", str(run_id), "--repo", REPO, "--github-url", sb.url, "--dry-run", token=sb.token)
+    assert done.returncode == 0, done.stderr
+    assert "dry run: would allow auto_fix" in done.stdout
+    assert "diff (not written, --dry-run):" in done.stdout and f"+    container: {NEW_IMAGE}" in done.stdout
+    assert writes_to(sb, REPO) == [] and done.stderr.startswith("policy: ")

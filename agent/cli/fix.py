@@ -23,7 +23,7 @@ from agent.cli.options import (
 )
 
 
-def render(result) -> str:
+def render(result, dry_run: bool = False) -> str:
     """One short human summary of a HandleResult."""
     plan, diagnosis = result.plan, result.diagnosis
     lines = [f"status:    {result.status}"]
@@ -40,6 +40,8 @@ def render(result) -> str:
     if result.reason:
         lines.append(f"reason:    {result.reason}")
     lines += [f"link:      {url}" for url in result.urls if url]
+    if dry_run and plan is not None and plan.diff:
+        lines += ["diff (not written, --dry-run):", plan.diff.rstrip("\n")]
     return "\n".join(lines)
 
 
@@ -89,5 +91,5 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print(json.dumps(result.to_dict(), indent=2, default=str))
         else:
-            print(render(result))
+            print(render(result, dry_run))
         sys.stdout.flush()
