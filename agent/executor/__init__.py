@@ -11,6 +11,7 @@ from agent.drafts import clean
 from agent.executor.escalate import Escalation, Rerun, codeowners_for, post_slack
 from agent.executor.fixflow import REVERT_TEMPLATE, FixFlow
 from agent.executor.journal import ExecResult, Journal
+from agent.executor.recheck import ask
 from agent.models import ACTION_RANK, Action, Plan
 from agent.policy import Allow, Decision, Deny, Downgrade, summary
 from agent.policy.schema import Policy
@@ -59,8 +60,10 @@ class Executor:
         reason = plan.rationale if isinstance(decision, Allow) else f"{plan.rationale}; {summary(decision)}"
         return Escalation(self, plan, run, reason).run_flow()
 
-    def comment_once(self, journal: Journal, number: int, body: str, key: str | None = None) -> None:
-        """Comment on an issue or PR once per `key` (default the body), across restarts."""
+    def comment_once(self, journal: Journal, number: int, body: str, key: str | None = None,
+                     run: dict[str, Any] | None = None) -> None:
+        """Comment on an issue or PR once per `key` (default the body), across restarts; the gate is asked
+        again right before (with the run's context: `run`)."""
         key = key or body
         for row in self.store.actions(kind="comment", repo=journal.plan.repo, ref=str(number)):
             if (row.get("detail") or {}).get("key") == key and row["status"] == "done":
@@ -70,6 +73,7 @@ class Executor:
         if pending is not None and self.comment_exists(journal.plan.repo, number, key):
             journal.done(pending, str(number))
             return
+        ask(self, journal.plan, run or {}, "comment", Action.escalate)
         row = journal.intent("comment", pending, key=key)
         self.gh.comment_issue(journal.plan.repo, number, clean(body))
         journal.done(row, str(number))

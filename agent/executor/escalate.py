@@ -10,8 +10,9 @@ from typing import Any
 import requests
 
 from agent.drafts import clean, escalation_body, issue_marker, repeat_comment, run_link
-from agent.executor.journal import ExecResult, Journal
-from agent.models import Plan
+from agent.executor.journal import ExecResult, Journal, Stop
+from agent.executor.recheck import ask
+from agent.models import Action, Plan
 
 log = logging.getLogger(__name__)
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -65,6 +66,10 @@ class Escalation:
         issue = self.existing_issue()
         if issue is not None:
             return self.comment_repeat(issue)
+        try:
+            ask(self.ex, self.plan, self.run, "issue", Action.escalate)
+        except Stop as stop:
+            return ExecResult(stop.status, self.journal.summary(), [], stop.reason)
         row = self.journal.intent("issue", self.journal.last("issue"), marker=issue_marker(self.plan.signature))
         draft = self.plan.issue
         issue = self.gh.create_issue(self.repo, draft.title if draft else f"CI failure [{self.plan.signature}]",
@@ -93,7 +98,10 @@ class Escalation:
         link = self.run.get("html_url") or ""
         if link and link in (issue.get("body") or ""):
             return ExecResult("escalated", self.journal.summary(), url)
-        self.ex.comment_once(self.journal, issue["number"], repeat_comment(self.run, None), key=link)
+        try:
+            self.ex.comment_once(self.journal, issue["number"], repeat_comment(self.run, None), key=link, run=self.run)
+        except Stop as stop:
+            return ExecResult(stop.status, self.journal.summary(), url, stop.reason)
         return ExecResult("commented", self.journal.summary(), url)
 
     def assignees(self) -> list[str]:
@@ -131,6 +139,10 @@ class Rerun:
             if int(latest.get("run_attempt") or 1) > self.plan.run_attempt:
                 self.journal.done(row, str(latest["run_attempt"]))
                 return ExecResult("rerun", self.journal.summary(), links)
+        try:
+            ask(self.ex, self.plan, self.run, "rerun", Action.rerun)
+        except Stop as stop:
+            return ExecResult(stop.status, self.journal.summary(), links, stop.reason)
         row = self.journal.intent("rerun", row, attempt=self.plan.run_attempt)
         self.gh.rerun_failed_jobs(self.plan.repo, self.plan.run_id)
         self.journal.done(row, str(self.plan.run_attempt + 1))

@@ -8,9 +8,10 @@ from typing import Any
 
 from agent.drafts import clean, pr_body, pr_marker, pr_title
 from agent.executor.journal import ExecResult, Journal, Stop
+from agent.executor.recheck import ask
 from agent.github import Conflict, HeadMoved
 from agent.logs.redact import redact
-from agent.models import Action, Plan
+from agent.models import ACTION_RANK, Action, Plan
 
 REVERT_TEMPLATE = "revert"
 """The FixSpec template name of a rollback plan: it merges without waiting for green (it undoes)."""
@@ -39,6 +40,13 @@ class FixFlow:
         except Stop as stop:
             return self.result(stop.status, [], stop.reason)
         urls = [pull.get("html_url", "")]
+        try:
+            return self.after_pull(pull, branch, head, urls)
+        except Stop as stop:
+            return self.result(stop.status, urls, stop.reason)
+
+    def after_pull(self, pull: dict[str, Any], branch: str, head: str, urls: list[str]) -> ExecResult:
+        """Labels; an auto_fix then waits for CI on the fix branch and merges (each write re-asks the gate)."""
         self.ensure_labels(pull, self.needs_human)
         if self.action != Action.auto_fix or self.needs_human:
             return self.result("pr_open", urls)
@@ -49,6 +57,20 @@ class FixFlow:
             if verdict != "success":
                 return self.fail_verification(pull, verdict, urls)
         return self.merge(pull, head, urls)
+
+    def reask(self, write: str) -> None:
+        """The gate again, with a fresh context, right before `write`: a refusal stops the flow (Stop); a
+        lower answer lowers the flow (an auto_fix the gate now wants reviewed is never merged)."""
+        if write == "label":
+            ask(self.ex, self.plan, self.run, write, Action.escalate)
+            return
+        wanted = Action.auto_fix if write in ("merge", "verify") else self.action
+        allowed, needs_human = ask(self.ex, self.plan, self.run, "merge" if write == "verify" else write, wanted)
+        if write in ("merge", "verify") and (allowed != Action.auto_fix or needs_human):
+            raise Stop("pr_open", f"not merged: the gate now answers {allowed}"
+                                  f"{' for a human' if needs_human else ''} before the {write}")
+        if ACTION_RANK[allowed] < ACTION_RANK[self.action] or needs_human:
+            self.action, self.needs_human = allowed, self.needs_human or needs_human
 
     def is_revert(self) -> bool:
         return self.plan.fix is not None and self.plan.fix.template == REVERT_TEMPLATE
@@ -64,6 +86,7 @@ class FixFlow:
         name, base_sha = row["detail"]["branch"], row["detail"]["base_sha"]
         if row["status"] != "done":
             if self.gh.branch_sha(self.repo, name) is None:
+                self.reask("branch")
                 self.gh.create_branch(self.repo, name, base_sha)
             self.journal.done(row, name)
         return name, base_sha
@@ -90,6 +113,7 @@ class FixFlow:
                 return self.journal.done(row or self.journal.intent("commit", branch=branch), head)["ref"]
             raise Stop("needs_human", f"{branch} moved to {str(head)[:7]} and does not hold the planned edits")
         self.refuse_secrets()
+        self.reask("commit")
         row = self.journal.intent("commit", row, branch=branch)
         try:
             sha = self.gh.commit_files(self.repo, branch, self.plan.edits, self.commit_message())
@@ -124,6 +148,7 @@ class FixFlow:
         row = self.journal.last("pull_request")
         pull = self.gh.find_pull(self.repo, branch, state="all") or self.find_pull_by_marker()
         if pull is None:
+            self.reask("pull_request")
             row = self.journal.intent("pull_request", row, branch=branch)
             body = pr_body(self.plan, self.diagnosis, self.decision_text, self.run, self.ex.kb)
             pull = self.gh.create_pull(self.repo, branch, base, pr_title(self.plan), body)
@@ -146,6 +171,7 @@ class FixFlow:
         missing = [label for label in labels if label not in have]
         if not missing:
             return
+        self.reask("label")
         row = self.journal.intent("label", labels=missing)
         self.gh.add_labels(self.repo, pull["number"], missing)
         self.journal.done(row, str(pull["number"]), labels=missing)
@@ -165,6 +191,7 @@ class FixFlow:
             if time.monotonic() >= deadline:
                 return "timeout"
             self.ex.sleep(self.ex.poll_interval)
+            self.reask("verify")
 
     def fail_verification(self, pull: dict[str, Any], verdict: str, urls: list[str]) -> ExecResult:
         """Never merged: the PR is left for a human, the outcome ci_failed starts the cool-down."""
@@ -172,7 +199,7 @@ class FixFlow:
         self.ensure_labels(pull, needs_human=True)
         why = ("the original workflow failed on the fix branch" if verdict == "failure"
                else f"the original workflow did not report within {self.ex.verify_timeout:g} s")
-        self.ex.comment_once(self.journal, pull["number"], f"Not merging: {why}. Left for a human.")
+        self.ex.comment_once(self.journal, pull["number"], f"Not merging: {why}. Left for a human.", run=self.run)
         return self.result("needs_human", urls, why)
 
     def merge(self, pull: dict[str, Any], head: str, urls: list[str]) -> ExecResult:
@@ -185,6 +212,7 @@ class FixFlow:
             return self.result("fixed", urls)
         if current.get("head", {}).get("sha") != head:
             return self.head_moved(pull, row, f"the head moved to {current.get('head', {}).get('sha', '')[:7]}", urls)
+        self.reask("merge")
         row = self.journal.intent("merge", row, expected_head_sha=head, number=number)
         try:
             sha = self.gh.merge_pull(self.repo, number, expected_head_sha=head)
