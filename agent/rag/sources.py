@@ -10,7 +10,8 @@ from agent.errors import BadInput
 from agent.rag.chunks import Chunk, chunk_markdown
 from agent.rag.repo_guides import REPO_GUIDE_KIND, guide_paths, repo_guide_globs
 
-GUIDE_GLOBS = ("*.md",)
+GUIDE_GLOBS = ("troubleshooting.*.md",)
+"""The shipped guides; other markdown in guides/ (MCP set-up, the coverage notes) is not troubleshooting."""
 DOC_GLOBS = ("README.md", "docs/**/*.md")
 MAX_FILE_BYTES = 2_000_000
 
