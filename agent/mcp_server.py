@@ -66,11 +66,14 @@ class TriageLogInput(ToolInput):
         "A local log file or run-log directory: a run-log zip, a job log, `gh run view --log` output, or any "
         "text build log (make, Gradle, a terminal)."))
     text: str | None = Field(None, min_length=1, max_length=TEXT_CAP, description="Instead of path: the log text itself.")
+    last_green_path: str | None = Field(None, min_length=1, max_length=4096, description=(
+        "Optional: a local log of the last successful run; lines it also has rank down."))
 
 
 def triage_log_doc() -> str:
-    return ("Diagnose a build log without GitHub: give a local file path or the log text. Returns the diagnosis "
-            "as JSON (category, known issue, proposed action, fix, root-cause lines, redacted excerpt, failed steps).")
+    return ("Diagnose a build log without GitHub: give a local file path or the log text (and, optionally, the last "
+            "successful run's log, whose lines rank down). Returns the diagnosis as JSON (category, known issue, "
+            "proposed action, fix, root-cause lines, redacted excerpt, failed steps).")
 
 
 def execute_plan_doc() -> str:
@@ -207,14 +210,15 @@ class AgentTools:
                                "summary": summary(decision)}, indent=2)
 
 
-    def triage_log(self, path: str | None = None, text: str | None = None) -> str:
+    def triage_log(self, path: str | None = None, text: str | None = None, last_green_path: str | None = None) -> str:
         """The diagnosis of a local log file or pasted log text, as redacted JSON; no GitHub needed."""
         if (path is None) == (text is None):
             raise ToolError("give either path (a local log file) or text (the log itself)")
-        if path is not None and path.strip() == "-":
+        if "-" in (str(path).strip(), str(last_green_path).strip()):
             raise ToolError("path '-' (stdin) is the server's own channel: give a file path or text")
         source = Path(path).expanduser() if path is not None else text.encode("utf-8")
-        diagnosis = triage(source, kb=self.kb)
+        green = Path(last_green_path).expanduser() if last_green_path else None
+        diagnosis = triage(source, kb=self.kb, last_green=green)
         return clean(json.dumps(diagnosis.model_dump(mode="json"), indent=2))
 
 

@@ -132,3 +132,18 @@ def test_agent_mcp_over_stdio_starts_without_a_token(tmp_path):
     assert not triaged.is_error and "widgets.v3" in text_of(triaged) and TOKEN not in text_of(triaged)
     assert run.is_error and "GITHUB_TOKEN" in text_of(run) and "AGENT_APP_ID" in text_of(run)
     assert len(text_of(run).splitlines()) == 1
+
+
+def test_triage_log_ranks_down_what_a_given_green_log_also_printed(offline, tmp_path):
+    from test_lastgreen_pipeline import failing_logs, green_logs
+
+    paths = {}
+    for kind, layout in (("failed", failing_logs()), ("green", green_logs())):
+        paths[kind] = tmp_path / f"{kind}.log"
+        paths[kind].write_text(next(text for name, text in layout.items() if "/" not in name), encoding="utf-8")
+    _, (plain, diffed, missing) = call(offline, ("triage_log", {"path": str(paths["failed"])}),
+                                       ("triage_log", {"path": str(paths["failed"]), "last_green_path": str(paths["green"])}),
+                                       ("triage_log", {"path": str(paths["failed"]),
+                                                       "last_green_path": str(tmp_path / "absent.log")}))
+    first = [json.loads(text_of(result))["root_cause_lines"][0] for result in (plain, diffed, missing)]
+    assert "widgets.v3" not in first[0] and "widgets.v3" in first[1] and first[2] == first[0]
