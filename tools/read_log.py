@@ -14,6 +14,9 @@ WRITES = False
 MAX_LINES = 200
 MAX_CHARS = 12_000
 LINE_CHARS = 400
+QUIET = re2.Options()
+QUIET.log_errors = False
+"""RE2 options that keep its C++ error log off the terminal: a bad pattern is one error line, from us."""
 
 
 class Input(ToolInput):
@@ -40,7 +43,7 @@ def select(lines: list[Line], args: Input) -> tuple[list[tuple[int, str]], int]:
     """(number within the step, text) for the requested range or grep, and how many lines qualified."""
     numbered = list(enumerate((line.text for line in lines), start=1))
     if args.grep:
-        pattern = re2.compile("(?i)" + args.grep)
+        pattern = re2.compile("(?i)" + args.grep, QUIET)
         numbered = [(n, text) for n, text in numbered if pattern.search(text)]
     if args.tail:
         return numbered[-args.count:], len(numbered)
@@ -74,7 +77,7 @@ def run(args: Input, ctx: ToolContext) -> str:
     """
     if args.grep:
         try:
-            re2.compile(args.grep)
+            re2.compile(args.grep, QUIET)
         except re2.error as error:
             raise ValueError(f"grep is not a valid RE2 expression: {error}") from None
     steps = chosen_steps(args, ctx)
