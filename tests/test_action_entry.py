@@ -77,7 +77,7 @@ def test_two_stateless_runs_of_a_medium_fix_open_one_pull_request(sb, home):
     two = agent("action", "--verify-timeout", "10", "--poll-interval", "0.05",
                 **action_env(sb, home, event_file(sb, home, second), "two"))
     assert one.returncode == 0 and two.returncode == 0, (one.stderr, two.stderr)
-    assert len(pulls(sb)) == 1, [p.title for p in pulls(sb)]
+    assert len(pulls(sb)) == 1, [(p.number, p.head) for p in pulls(sb)]
 
 
 def test_action_ignores_a_successful_run_and_an_unwatched_workflow_without_writing(sb, home):

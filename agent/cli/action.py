@@ -59,10 +59,11 @@ def handle_stateless(run_event, gh, dry_run: bool, verify_timeout: float, poll_i
     from agent.config import db_path
     from agent.llm.configured import model_from_env
     from agent.pipeline import Pipeline
-    from agent.policy import load_policy
+    from agent.policy.lookup import load_configured_policy
+    from agent.policy.overlay import RepositoryPolicies
     from agent.store import Store
 
-    policy = load_policy()
+    policy = RepositoryPolicies(gh, load_configured_policy(None)).policy_for(run_event.repo)
     if dry_run:
         policy = policy.model_copy(update={"dry_run": True})
     pipeline = Pipeline(gh, Store(db_path()), policy, model=model_from_env(), verify_timeout=verify_timeout,

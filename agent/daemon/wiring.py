@@ -49,8 +49,12 @@ class PipelineHandler:
     """agent.pipeline.Pipeline, built on `load()` so start-up stays light and the lock is checked first."""
 
     def __init__(self, gh: Any, store: Any, policy: Any, **options: Any):
+        from agent.policy.overlay import RepositoryPolicies
+
         self.gh, self.store, self.policy, self.options = gh, store, policy, options
         self.pipeline: Any = None
+        self.policies = RepositoryPolicies(gh, policy)
+        """Each repository's policy: the central one narrowed by its .github/devops-agent.yml."""
 
     def load(self) -> PipelineHandler:
         try:
@@ -60,8 +64,12 @@ class PipelineHandler:
         self.pipeline = Pipeline(self.gh, self.store, self.policy, **self.options)
         return self
 
+    def pipeline_for(self, full_name: str) -> Any:
+        """The pipeline deciding by the repository's own (narrowed) policy."""
+        return (self.pipeline or self.load().pipeline).with_policy(self.policies.policy_for(full_name))
+
     def handle_run(self, full_name: str, run_id: int, run_attempt: int | None = None) -> Any:
-        return (self.pipeline or self.load().pipeline).handle_run(full_name, run_id, run_attempt)
+        return self.pipeline_for(full_name).handle_run(full_name, run_id, run_attempt)
 
     def handle_default_branch_outcome(self, full_name: str, run: dict[str, Any]) -> Any:
-        return (self.pipeline or self.load().pipeline).handle_default_branch_outcome(full_name, run)
+        return self.pipeline_for(full_name).handle_default_branch_outcome(full_name, run)

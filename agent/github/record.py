@@ -77,3 +77,10 @@ def merged_counts(stored: dict[str, Any], seen: dict[str, Any]) -> dict[str, Any
                if m is not None]
     merged["minutes_since_failed_fix"] = min(minutes) if minutes else None
     return merged
+
+
+def open_pull_with_fix_key(gh: Any, repo: str, key: str, branch_prefix: str) -> dict[str, Any] | None:
+    """The agent's open pull request proposing the fix `key`, if any."""
+    marker = fix_key_marker(key)
+    return next((pull for pull in agent_pulls(gh, repo, branch_prefix)
+                 if pull.get("state") == "open" and marker in (pull.get("body") or "")), None)

@@ -116,3 +116,37 @@ def parse_override(text: str) -> dict[str, Any]:
 def repository_policy(central: Policy, text: str | None) -> Policy:
     """The policy for one repository: the central one narrowed by its file's text (None: no file)."""
     return central if text is None else narrow(central, parse_override(text))
+
+
+class RepositoryPolicies:
+    """The policy in force for each repository: the central one narrowed by the repository's own file, read at
+    the default branch's head and cached a few minutes. A file that tries to widen it stops every write to
+    that repository (dry run) until it is fixed; `problems` says why."""
+
+    def __init__(self, gh: Any, central: Policy, ttl: float = 300.0, clock: Any = None):
+        import time
+
+        self.gh, self.central, self.ttl = gh, central, ttl
+        self.clock = clock or time.monotonic
+        self.cache: dict[str, tuple[float, Policy]] = {}
+        self.problems: dict[str, str] = {}
+
+    def policy_for(self, repo: str) -> Policy:
+        key = repo.lower()
+        found = self.cache.get(key)
+        if found and self.clock() - found[0] < self.ttl:
+            return found[1]
+        policy = self._read(repo)
+        self.cache[key] = (self.clock(), policy)
+        return policy
+
+    def _read(self, repo: str) -> Policy:
+        branch = self.gh.repo_info(repo).get("default_branch") or "main"
+        found = self.gh.get_file(repo, REPO_POLICY_PATH, branch)
+        try:
+            policy = repository_policy(self.central, found[0] if found else None)
+        except ConfigError as exc:
+            self.problems[repo.lower()] = str(exc)
+            return self.central.model_copy(update={"dry_run": True})
+        self.problems.pop(repo.lower(), None)
+        return policy
