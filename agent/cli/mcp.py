@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
             gh, no_github = github_client(url, token), ""
         except BadInput as missing:
             gh, no_github = None, f"this tool needs GitHub: {missing}"
-            logging.getLogger("agent.mcp").info("started without GitHub credentials: only run-free tools work")
+            logging.getLogger("agent.mcp").warning("started without GitHub (%s): only run-free tools work", missing)
         server = build(gh, repos, search_mode, verify_timeout, no_github)
         if search_mode == "hybrid":  # the model is loaded here anyway: let `agent search` in a shell use it
             from agent.rag.server import serve_in_background
