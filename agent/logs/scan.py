@@ -11,8 +11,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from agent.logs.budget import Budget
 from agent.logs.hyperscan_lines import line_finder
 from agent.logs.model import Job, Limits, Piece, Step
+
+__all__ = ["BlockReader", "Budget", "JobScanner", "StepBuilder", "Tail", "merge_regions", "raw_scanner"]
 from agent.logs.multimatch import loose
 from agent.logs.sections import GHA_BOUNDARY_SCAN, TEXT_BOUNDARY_SCAN, gha_boundary
 from agent.logs.shapes import SHAPES
@@ -67,17 +70,6 @@ class BlockReader:
     def _clipped(self, head: bytes, skipped: int) -> bytes:
         self.clipped += skipped
         return head + b" [truncated %d bytes]" % skipped
-
-
-class Budget:
-    """Raw bytes the run may still keep."""
-
-    def __init__(self, limits: Limits):
-        self.limits, self.remaining = limits, limits.run_bytes
-
-    def step_cap(self) -> int:
-        limits = self.limits
-        return max(limits.min_step_bytes, min(limits.step_bytes, self.remaining))
 
 
 class Tail:
@@ -276,4 +268,5 @@ class JobScanner:
         if self.current is not None and (self.current.size or self.current.name != "Set up job"):
             self.steps.append(self.current.finish(self.line, self.budget))
             self.steps[-1].number = len(self.steps)
+            self.budget.settle(self.steps[-1])
         self.current = None

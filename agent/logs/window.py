@@ -39,12 +39,14 @@ class Window:
     category: Category = Category.unknown
     continued: list[Step] = field(default_factory=list)
     """Failed steps after which the job ran on (continue-on-error): context, not the cause."""
+    _where: tuple | None = field(default=None, repr=False, compare=False)
 
     def weight(self, step: Step, index: int) -> int:
         """2 for a root-cause line, 1 for a line in a failed step, 0 elsewhere."""
-        if (id(step), index) in {(id(cause.step), cause.index) for cause in self.causes}:
-            return 2
-        return 1 if id(step) in {id(failed) for failed in self.failed} else 0
+        if self._where is None:
+            self._where = ({(id(cause.step), cause.index) for cause in self.causes}, {id(s) for s in self.failed})
+        causes, failed = self._where
+        return 2 if (id(step), index) in causes else int(id(step) in failed)
 
 
 def _step_hits(step: Step) -> dict[int, list[int]]:
