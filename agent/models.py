@@ -52,7 +52,8 @@ ACTION_RANK = {Action.auto_fix: 4, Action.pull_request: 3, Action.rerun: 2, Acti
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    """Validators are built on a model's first use, so a command pays only for the models it touches."""
 
 
 class FailedStep(Strict):
