@@ -118,6 +118,17 @@ class Pipeline:
         except GitHubError:  # the diagnosis does not depend on them: cite the shipped guides only
             return None
 
+    def index_repo_guides(self, full_name: str, run: dict[str, Any]) -> None:
+        """Let the model's guide search find the repository's own guides (BM25 now, vectors on first use)."""
+        guides = self.repo_guides(full_name, run.get("head_sha") or "")
+        target = getattr(self.index, "index", self.index)  # a ModeIndex wraps the Index
+        if target is None:
+            from agent.rag import shared_index
+
+            target = shared_index()
+        if guides is not None and guides.files and hasattr(target, "add_repo_guides"):
+            target.add_repo_guides(guides)
+
     def learned(self, diagnosis: Diagnosis) -> Diagnosis:
         """The known issue's confidence after its recorded outcomes, and the action the policy's tiers give it."""
         known = diagnosis.known_issue
@@ -151,6 +162,7 @@ class Pipeline:
         from agent.llm.handoff import llm_plan, tool_context
         from tools.runcache import cache
 
+        self.index_repo_guides(full_name, run)
         ctx = tool_context(self.gh, full_name, run["id"], run["run_attempt"], store=self.store, kb=self.kb,
                            index=self.index, policy=self.policy, head_sha=run.get("head_sha"))
         ctx.diagnosis = diagnosis

@@ -98,3 +98,25 @@ def test_every_real_guide_is_read_and_split_into_sections():
     guides = local_repo_guides(UPSTREAM)
     assert set(guides.files) == {f".claude/{path}" for path in read_tree(UPSTREAM / ".claude")}
     assert len(guides.chunks()) > 100
+
+
+def test_the_model_s_guide_search_finds_the_guides_the_pipeline_read(sb, guides_home):
+    sb.add_repo(REPO, files={**repo_files(), **real_guides()})
+    run_id = sb.add_failed_run(REPO, workflow=CONTAINER_WF, name="CI-Linux-CUDA-Docker", logs=glibc_logs(),
+                               fixed_when=GLIBC_FIXED, actor=MEMBER)
+    index = Index(guides_home / "index")
+    flow = pipeline(sb, guides_home, index=index)
+    flow.index_repo_guides(REPO, {**flow.gh.get_run(REPO, run_id), "run_attempt": 1})
+    hits = index.search("Ubuntu 18.04 only has GLIBC 2.27 permanently incompatible", k=5, mode="bm25")
+    assert (CONTAINERS, GLIBC_SECTION) in [(hit.guide, hit.anchor) for hit in hits]
+
+
+def test_guides_of_a_newer_commit_replace_the_older_ones_in_the_index(tmp_path):
+    from agent.rag.repo_guides import RepoGuides
+
+    index = Index(tmp_path / "index")
+    index.add_repo_guides(RepoGuides(REPO, "a" * 40, {"docs/troubleshooting.md": "# T\n\n## Old quirk\n\nzebra\n"}))
+    stats = index.add_repo_guides(RepoGuides(REPO, "b" * 40, {"docs/troubleshooting.md": "# T\n\n## New quirk\n\nokapi\n"}))
+    assert (stats.added, stats.removed) == (1, 1)
+    assert index.search("okapi", k=1, mode="bm25")[0].anchor == "new-quirk"
+    assert all(hit.kind != "repo_guide" for hit in index.search("zebra", k=3, mode="bm25"))

@@ -12,6 +12,7 @@ from pathlib import Path
 from agent.config import data_dir
 from agent.errors import BadInput
 from agent.rag.chunks import Chunk, strip_log_framing
+from agent.rag.repo_guides import REPO_GUIDE_KIND, RepoGuides
 from agent.rag.sources import Source, collect_chunks, default_sources
 from agent.rag.textstore import TextStore
 from agent.rag.vectors import VectorStore
@@ -136,6 +137,15 @@ class Index:
     def _saved_sources(self) -> list[Source]:
         saved = self.text.get_json("sources")
         return [Source.from_dict(item) for item in saved] if saved else default_sources()
+
+    def add_repo_guides(self, guides: RepoGuides) -> BuildStats:
+        """Index a repository's own guides (read at a commit) beside the other sources; vectors catch up on
+        the next vector search. The files are mirrored under the index, one folder per repository."""
+        folder = (self.path / "repo-guides" / guides.repo.replace("/", "__")).resolve()
+        with self._lock:
+            guides.write(folder)
+            others = [source for source in self._saved_sources() if source.root.resolve() != folder]
+            return self.build([*others, Source(folder, ("**/*.md",), REPO_GUIDE_KIND, 2, 2)], vectors=False)
 
     def add_resolution(self, signature: str, category: str, summary: str, fix: str) -> Hit:
         """Remember what fixed a failure signature; vectors catch up on the next vector search."""
