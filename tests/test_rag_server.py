@@ -19,10 +19,11 @@ class KeywordOnlyIndex:
     """A real Index whose every search is BM25, so these tests never load the embedding model."""
 
     def __init__(self, index: Index):
-        self.index, self.path, self.modes = index, index.path, []
+        self.index, self.path, self.modes, self.published = index, index.path, [], []
 
     def search(self, query, k=5, mode="hybrid"):
         self.modes.append(mode)
+        self.published.append(server_file(self.path).exists())
         return self.index.search(query, k=k, mode="bm25")
 
 
@@ -99,3 +100,20 @@ def test_cli_search_without_a_server_never_loads_the_embedding_model(home):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                          env={**os.environ, "AGENT_HOME": str(home)})
     assert json.loads(out.stdout) == {"heavy": [], "mode": "bm25", "first": "pip3-command-not-found"}
+
+
+def test_a_background_server_publishes_itself_only_after_its_warm_up(home):
+    import time
+
+    from agent.rag.server import serve_in_background
+
+    keyword = KeywordOnlyIndex(Index(home / "index"))
+    running = serve_in_background(keyword)
+    try:
+        deadline = time.monotonic() + 30
+        while not server_file(home / "index").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert search_from_shell(PIP3, k=3, mode="auto").served_by == "server"
+        assert (keyword.modes, keyword.published) == (["hybrid", "hybrid"], [False, True])
+    finally:
+        running.close()
