@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import threading
 from pathlib import Path
@@ -14,6 +15,9 @@ from agent.cli.options import GITHUB_URL_HELP, POLICIES_HELP, TOKEN_HELP, github
 from agent.errors import BadInput
 
 REPO_HELP = "repository to watch, OWNER/NAME (repeat for more)"
+_ORG = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+ORG_HELP = ("watch every repository of this organisation the credentials reach (a GitHub App installation's "
+            "repositories), found again every 10 minutes")
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +25,8 @@ def register(app: typer.Typer) -> None:
 
 
 def watch(
-    repo: Annotated[list[str], typer.Option("--repo", help=REPO_HELP)],
+    repo: Annotated[list[str] | None, typer.Option("--repo", help=REPO_HELP)] = None,
+    org: Annotated[str | None, typer.Option("--org", help=ORG_HELP)] = None,
     webhook_port: Annotated[int, typer.Option(help="port of the webhook receiver and /healthz (0: any free)",
                                               min=0, max=65535)] = 8787,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -45,7 +50,11 @@ def watch(
     from agent.daemon.service import DaemonConfig
     from agent.daemon.wiring import webhook_secret
 
-    repos = [repo_name(name, fallback_env=False) for name in repo]
+    repos = [repo_name(name, fallback_env=False) for name in repo or []]
+    if not repos and not org:
+        raise BadInput("give the repositories to watch: --repo OWNER/NAME (repeatable) or --org ORG")
+    if org and not _ORG.fullmatch(org):
+        raise BadInput(f"--org {org!r}: expected an organisation login such as Apra-Labs")
     base_url = github_api_url(github_url)
     if (no_webhooks or once) and not poll_interval:
         raise BadInput("with no webhooks and --poll-interval 0 nothing would feed the queue")
@@ -60,6 +69,8 @@ def watch(
     pipeline_options = {"poll_interval": ci_poll_interval, "verify_timeout": verify_timeout, "model": model_from_env(),
                         "dashboard": True}
     daemon = _build(config, base_url, JsonLog(level=log_level), pipeline_options, token, policies)
+    if org:
+        watch_organisation(daemon, org, repos)
     if pipeline_options["model"] is not None and not once:  # the LLM's guide search loads the model anyway
         from agent.rag.server import serve_in_background
 
@@ -68,6 +79,20 @@ def watch(
         typer.echo(json.dumps(daemon.run_once(), default=str))
         return
     _serve(daemon)
+
+
+def watch_organisation(daemon, org: str, extra: list[str]) -> None:
+    """Watch the organisation's repositories (plus any --repo), found now and again every 10 minutes."""
+    from agent.github.orgs import organisation_repositories
+
+    def discover() -> list[str]:
+        return list(dict.fromkeys([*organisation_repositories(daemon.gh, org), *extra]))
+
+    found = discover()
+    if not found:
+        raise BadInput(f"--org {org}: the credentials reach no repository of that organisation")
+    daemon.config.discover = discover
+    daemon.set_repos(found)
 
 
 def _build(config, base_url: str, log, pipeline_options: dict, token: str | None = None,

@@ -65,6 +65,9 @@ class DaemonConfig:
     max_run_attempts: int = 2
     lock_ttl: float = 30.0
     stop_grace: float = 10.0
+    discover: Callable[[], list[str]] | None = None
+    """With `agent watch --org`: the organisation's repositories now (refreshed every `discover_interval` s)."""
+    discover_interval: float = 600.0
 
 
 def pid_alive(pid: int) -> bool:
@@ -124,6 +127,8 @@ class Daemon:
                 self._spawn(worker.owner, lambda w=worker: w.run(self.stopping))
             if self.config.poll_interval:
                 self._spawn("poller", lambda: self.poller.run(self.stopping))
+            if self.config.discover is not None:
+                self._spawn("discover", lambda: self._rediscover_until_stopped())
             if self.monitor is not None and self.config.monitor_interval:
                 self._spawn("monitor", lambda: self.monitor.run(self.stopping, self.config.monitor_interval))
         except BaseException:
@@ -144,6 +149,37 @@ class Daemon:
         except OSError as exc:
             raise ConfigError(f"cannot listen for webhooks on {host}:{port} ({exc.strerror or exc}); "
                               f"pick another --webhook-port or --host") from None
+
+    def set_repos(self, repos: list[str]) -> None:
+        """Watch exactly `repos` from now on: intake, poller, monitor, workers and pages all follow."""
+        names = list(dict.fromkeys(repos))
+        self.config.repos = names
+        self.intake.repos = {name.lower() for name in names}
+        self.poller.repos = list(names)
+        if self.monitor is not None:
+            self.monitor.repos = list(names)
+        for worker in self.workers:
+            worker.repos = list(names)
+        if self.receiver is not None and self.receiver.pages is not None:
+            self.receiver.pages.repos = list(names)
+
+    def rediscover(self) -> bool:
+        """Refresh the watched repositories from the organisation; an empty or failed answer keeps the old ones."""
+        try:
+            found = self.config.discover() if self.config.discover else []
+        except Exception as exc:  # noqa: BLE001 - a failed refresh is logged and retried, never fatal
+            self.log.warning("repository discovery failed", error=f"{type(exc).__name__}: {exc}")
+            return False
+        if not found or found == self.config.repos:
+            return False
+        self.log.info("watched repositories changed", added=sorted(set(found) - set(self.config.repos)),
+                      removed=sorted(set(self.config.repos) - set(found)), count=len(found))
+        self.set_repos(found)
+        return True
+
+    def _rediscover_until_stopped(self) -> None:
+        while not self.stopping.wait(self.config.discover_interval):
+            self.rediscover()
 
     def web_pages(self, host: str) -> Any:
         """The dashboard (`/`) and metrics (`/metrics`) served beside the webhooks."""

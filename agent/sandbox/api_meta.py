@@ -151,3 +151,13 @@ def get_installation(sb: Any, req: Request) -> dict[str, Any]:
         raise ApiError(404, "Not Found")
     return {"id": app.installation_id, "app_id": app.app_id, "target_type": "Organization",
             "account": shapes.user(sb.url, "sandbox-org"), "permissions": {}, "events": []}
+
+
+@route("GET", "/installation/repositories")
+def installation_repositories(sb: Any, req: Request) -> Response:
+    """The repositories an installation token reaches (the sandbox App is installed on every repository)."""
+    if req.token.installation_id is None:
+        raise ApiError(403, "You must authenticate with an installation access token to access this endpoint.")
+    repos = sorted(sb.state.repos.values(), key=lambda r: r.full_name.lower())
+    return paged_wrapped(sb, req, "repositories", [shapes.repo(sb.url, r) for r in repos],
+                         repository_selection="all")

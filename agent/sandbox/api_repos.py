@@ -174,3 +174,11 @@ def _touches(repo: Any, sha: str, path: str) -> bool:
     commit = repo.commits[sha]
     parent = repo.commits[commit.parents[0]].tree if commit.parents else {}
     return any(p == path or p.startswith(path.rstrip("/") + "/") for p in gitops.changed_paths(parent, commit.tree))
+
+
+@route("GET", "/orgs/{org}/repos")
+def org_repos(sb: Any, req: Request) -> Response:
+    """The organisation's repositories (owner matches, case-insensitively), by name."""
+    org = req.params["org"].lower()
+    repos = sorted((r for r in sb.state.repos.values() if r.owner.lower() == org), key=lambda r: r.full_name.lower())
+    return paged_list(sb, req, [shapes.repo(sb.url, r) for r in repos])
