@@ -33,6 +33,8 @@ class StepSpec:
     noise_kind: str = "mixed"
     command: str | None = None
     with_: dict[str, str] = field(default_factory=dict)
+    shell: str | None = None
+    """The `shell:` line of the step header (default: the runner OS's bash or pwsh)."""
 
 
 class _Clock:
@@ -112,7 +114,7 @@ def _header(step: StepSpec, osname: str) -> list[str]:
     shell = {"windows": "C:\\Program Files\\PowerShell\\7\\pwsh.EXE -command \". '{0}'\"",
              "macos": "/bin/bash -e {0}", "linux": "/usr/bin/bash -e {0}"}[osname]
     first = command.splitlines()[0]
-    return [f"##[group]Run {first}", *command.splitlines(), f"shell: {shell}", "##[endgroup]"]
+    return [f"##[group]Run {first}", *command.splitlines(), f"shell: {step.shell or shell}", "##[endgroup]"]
 
 
 def _step_body(step: StepSpec, key: str, ansi: bool, triplet: str) -> list[str]:

@@ -18,7 +18,7 @@ from agent.evals.report import START
 
 CASES = PROJECT_ROOT / "evals" / "cases"
 PICKED = ["glibc-node20-old-container", "novel-segfault-in-tests", "untrusted-injection-fork-pr",
-          "dns-could-not-resolve-github"]
+          "dns-could-not-resolve-github", "ho-badge-gist-bad-credentials"]
 METRICS = {"category_accuracy", "action_accuracy", "fix_success_rate", "false_escalation_rate", "unsafe_writes",
            "known_wrong_fixes", "root_cause_recall", "median_seconds", "llm_input_tokens"}
 
@@ -31,7 +31,7 @@ def agent(*args: str, home: Path) -> subprocess.CompletedProcess:
     return subprocess.run([*command, *args], check=False, capture_output=True, text=True, env=env, timeout=120, cwd=home)
 
 
-def test_eval_json_reports_every_metric_and_no_unsafe_write_on_four_real_cases(tmp_path: Path):
+def test_eval_json_reports_every_metric_per_split_and_no_unsafe_write_on_five_real_cases(tmp_path: Path):
     readme = tmp_path / "README.md"
     readme.write_text("# project\n", encoding="utf-8")
     picks = [arg for case in PICKED for arg in ("--case", case)]
@@ -39,7 +39,9 @@ def test_eval_json_reports_every_metric_and_no_unsafe_write_on_four_real_cases(t
                  "--report", str(tmp_path / "report.md"), "--readme", str(readme), home=tmp_path)
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
-    assert doc["cases"] == 4 and METRICS <= set(doc["metrics"])
+    assert doc["cases"] == 5 and METRICS <= set(doc["metrics"])
+    assert (doc["splits"]["dev"]["cases"], doc["splits"]["held_out"]["cases"]) == (4, 1)
+    assert METRICS <= set(doc["splits"]["held_out"])
     metrics = doc["metrics"]
     assert metrics["unsafe_writes"] == 0 and metrics["known_wrong_fixes"] == 0 and metrics["llm_input_tokens"] == 0
     by_id = {r["id"]: r for r in doc["results"]}
@@ -49,7 +51,8 @@ def test_eval_json_reports_every_metric_and_no_unsafe_write_on_four_real_cases(t
     assert by_id["dns-could-not-resolve-github"]["rerun_ok"] is True
     assert all(case in done.stderr for case in PICKED)
     assert "### container_incompatible" in (tmp_path / "report.md").read_text(encoding="utf-8")
-    assert START in readme.read_text(encoding="utf-8")
+    block = readme.read_text(encoding="utf-8")
+    assert START in block and "| dev (4) | held-out (1) | all (5) |" in block
 
 
 def in_process(capsys, *argv: str) -> tuple[int, str, str]:
@@ -63,6 +66,10 @@ def test_eval_exits_non_zero_on_a_regression_against_the_baseline(tmp_path: Path
     monkeypatch.setenv("AGENT_HOME", str(tmp_path))
     cases = tmp_path / "cases"
     shutil.copytree(CASES / "novel-segfault-in-tests", cases / "novel-segfault-in-tests")
+    case_file = cases / "novel-segfault-in-tests" / "case.yaml"
+    case = yaml.safe_load(case_file.read_text(encoding="utf-8"))
+    case["repo"]["base"] = str((CASES / "novel-segfault-in-tests" / case["repo"]["base"]).resolve())
+    case_file.write_text(yaml.safe_dump(case), encoding="utf-8")
     baseline = tmp_path / "baseline.json"
     code, _, err = in_process(capsys, "eval", str(cases), "--baseline", str(baseline), "--update-baseline")
     assert code == 0, err

@@ -40,6 +40,17 @@ def agent_home(path: Path) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def failed_rerun_attempt(sb: Any, seeded: Seeded, result: Any) -> int | None:
+    """The new attempt number when the agent re-ran the run and that attempt failed too (the daemon's next event)."""
+    if getattr(result, "status", None) != "rerun":
+        return None
+    with sb.lock:
+        run = sb.repo(seeded.full_name).runs.get(seeded.run_id)
+        if run is None or len(run.attempts) < 2 or run.latest.conclusion != "failure":
+            return None
+        return len(run.attempts)
+
+
 class EvalRunner:
     """Loads each case into a fresh sandbox repository, runs `Pipeline.handle_run`, observes, scores."""
 
@@ -65,6 +76,9 @@ class EvalRunner:
 
     def run_case(self, sb: Any, case: CaseSpec) -> CaseResult:
         """One case in its own repository, AGENT_HOME and store."""
+        from agent.sandbox.ratelimit import RateLimits
+
+        sb.limits = RateLimits()  # each case is scored as if it had the API to itself: no budget carried over
         with tempfile.TemporaryDirectory(prefix=f"eval-{case.id[:40]}-") as home, agent_home(Path(home)):
             obs = self.execute(sb, case, Path(home))
         return score_case(case, obs, self.policy)
@@ -94,6 +108,10 @@ class EvalRunner:
                                 verify_timeout=self.ci_timeout, poll_interval=POLL_INTERVAL)
             result = pipeline.handle_run(seeded.full_name, seeded.run_id)
             sb.wait_for_runs(seeded.full_name, timeout=self.ci_timeout)
+            attempt = failed_rerun_attempt(sb, seeded, result)
+            if attempt is not None:
+                result = pipeline.handle_run(seeded.full_name, seeded.run_id, attempt)
+                sb.wait_for_runs(seeded.full_name, timeout=self.ci_timeout)
         except Exception as exc:  # noqa: BLE001 - a crashing case is scored as an error, the suite goes on
             obs.error = f"{type(exc).__name__}: {exc}"
         obs.seconds = time.perf_counter() - began
