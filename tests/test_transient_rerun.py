@@ -83,3 +83,11 @@ def test_infrastructure_failure_is_rerun_once_and_the_same_failure_again_escalat
     assert second.diagnosis.signature == first.diagnosis.signature
     reruns = [path for _, path in writes(sb) if path.endswith("/rerun-failed-jobs")]
     assert len(reruns) == 1 and len(issues(sb)) == 1
+
+
+def test_a_long_job_is_judged_by_its_end():
+    noise = [f"   Compiling crate-{n} v0.{n % 7}.0" for n in range(30000)]
+    text = "\n".join(["$ cargo build --release", *noise, *DAEMON_DOWN, "ERROR: Job failed: exit code 1"]) + "\n"
+    diagnosis = triage(text.encode("utf-8"))
+    assert diagnosis.known_issue is None
+    assert diagnosis.proposed_action == "rerun" and diagnosis.category == "runner"

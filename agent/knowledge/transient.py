@@ -201,11 +201,23 @@ def judge(lines: Sequence[str], self_hosted: bool | None = None) -> Transient | 
     return Transient(kind=kind.name, category=kind.category, reason=kind.reason, line=text)
 
 
+HEAD_LINES, END_LINES = 200, 5000
+"""Lines of a long job that are looked at: its head (which runner) and its end (the failure boundary)."""
+
+
 def failed_job_lines(run: RunLog, window: Window) -> list[str]:
-    """The lines of the job that failed first (else the run's last job), its post steps left out."""
+    """The head and end lines of the job that failed first (else the run's last job), post steps left out."""
     job = window.failed[0].job if window.failed else (run.jobs[-1].name if run.jobs else None)
     steps = [step for step in run.steps if step.job == job and not step.is_post]
-    return [line.text for step in steps for line in step.lines]
+    end: list[str] = []
+    for step in reversed(steps):
+        end[:0] = [line.text for line in step.lines[-(END_LINES - len(end)):]]
+        if len(end) >= END_LINES:
+            break
+    if sum(len(step.lines) for step in steps) <= len(end):
+        return end
+    head = [line.text for step in steps for line in step.lines[:HEAD_LINES]][:HEAD_LINES]
+    return head + end
 
 
 def transient_failure(run: RunLog, window: Window) -> Transient | None:
