@@ -177,8 +177,8 @@ def test_runs_on_the_agents_own_branches_are_ignored(sb, home):  # 31
     ({"prs_per_hour": 50}, {"high_min_confidence": 0.99}, 5),
 ])
 def test_storm_of_failed_runs_respects_pr_caps(sb, home, limits, tiers, most):  # 32
-    p = pipeline(sb, home, policy=policy_with(rate_limits=limits, tiers=tiers))
-    names = [f"Apra-Labs/ApraPipes-{n}" for n in range(8)]
+    p = pipeline(sb, home, policy=policy_with(rate_limits={**limits, "scope": "global"}, tiers=tiers))
+    names = [f"Apra-Labs/ApraPipes-{n}" for n in range(8)]  # a storm across repositories: limits counted together
     statuses = [p.handle_run(name, add_glibc_repo(sb, name)).status for name in names]
     opened = sum(len(pulls(sb, name)) for name in names)
     assert opened == most and statuses.count("denied") == len(names) - most

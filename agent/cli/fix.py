@@ -49,6 +49,7 @@ def run_fix(run_id: int, repo: str, gh, dry_run: bool, verify_timeout: float, po
             policies: Path | None = None):
     """Build the pipeline from the configuration and handle the run once."""
     from agent.config import db_path
+    from agent.executor.progress import CIProgress
     from agent.llm.configured import model_from_env
     from agent.pipeline import Pipeline
     from agent.policy.lookup import load_configured_policy
@@ -61,12 +62,14 @@ def run_fix(run_id: int, repo: str, gh, dry_run: bool, verify_timeout: float, po
     pipeline = Pipeline(gh, store, policy, model=model_from_env(),
                         verify_timeout=verify_timeout, poll_interval=poll_interval, dashboard=True)
     pipeline.job_owner = f"fix:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    pipeline.executor.on_ci_state = CIProgress()
     try:
         result = pipeline.handle_run(repo, run_id)
     except BaseException:
         store.settle_owned(pipeline.job_owner, "failed", "abandoned: the agent fix process ended early")
         raise
-    store.settle_owned(pipeline.job_owner, "parked" if result.status == "needs_human" else "done")
+    parked = result.status in ("needs_human", "awaiting_approval")
+    store.settle_owned(pipeline.job_owner, "parked" if parked else "done")
     return result
 
 

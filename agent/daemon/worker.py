@@ -25,7 +25,7 @@ HELD_RETRY_SECONDS = 900.0
 MAX_HELD_CLAIMS = 96
 """About a day of re-offers; after that the held run is parked for a human."""
 """A job claimed this many times without finishing is marked failed (no endless retry)."""
-PARKED_STATUSES = frozenset({"needs_human"})
+PARKED_STATUSES = frozenset({"needs_human", "awaiting_approval"})
 """Pipeline statuses that park the job (it waits for a human) rather than finish it as done."""
 
 

@@ -184,6 +184,10 @@ class FixFlow:
         while True:
             runs = [r for r in self.gh.list_runs(self.repo, branch=branch)
                     if r.get("path") == path and r.get("head_sha") == head]
+            if getattr(self.ex, "on_ci_state", None) is not None:
+                self.ex.on_ci_state(branch, runs)
+            if any(r.get("conclusion") == "action_required" for r in runs):
+                return "approval"  # the workflows wait for a maintainer: not a CI failure
             if any(r.get("status") == "completed" and r.get("conclusion") != "success" for r in runs):
                 return "failure"
             if runs and all(r.get("status") == "completed" for r in runs):
@@ -194,13 +198,24 @@ class FixFlow:
             self.reask("verify")
 
     def fail_verification(self, pull: dict[str, Any], verdict: str, urls: list[str]) -> ExecResult:
-        """Never merged: the PR is left for a human, the outcome ci_failed starts the cool-down."""
+        """Never merged: the PR is left for a human, the outcome ci_failed starts the cool-down (not for
+        workflows that wait for approval: that is no failure of the fix)."""
+        if verdict == "approval":
+            return self.await_approval(pull, urls)
         self.ex.store.record_outcome(self.plan.id, "ci_failed")
         self.ensure_labels(pull, needs_human=True)
         why = ("the original workflow failed on the fix branch" if verdict == "failure"
                else f"the original workflow did not report within {self.ex.verify_timeout:g} s")
         self.ex.comment_once(self.journal, pull["number"], f"Not merging: {why}. Left for a human.", run=self.run)
         return self.result("needs_human", urls, why)
+
+    def await_approval(self, pull: dict[str, Any], urls: list[str]) -> ExecResult:
+        """The fix branch's workflows wait for a maintainer's approval (action_required): say so, merge nothing."""
+        why = "the workflows on the fix branch wait for a maintainer's approval (action_required)"
+        self.ensure_labels(pull, needs_human=True)
+        self.ex.comment_once(self.journal, pull["number"], f"Not merging: {why}. Approve the runs, then merge.",
+                             run=self.run)
+        return self.result("awaiting_approval", urls, why)
 
     def merge(self, pull: dict[str, Any], head: str, urls: list[str]) -> ExecResult:
         """Merge with the verified head as the expected head sha; a moved head is never merged."""
