@@ -23,12 +23,11 @@ from agent.errors import BadInput
 from agent.github import GitHub
 from agent.policy import load_policy
 from agent.sandbox import Sandbox
-from agent.sandbox.cases import read_case, read_logs, read_tree
+from agent.sandbox.cases import case_files, read_case, read_logs
 from agent.store import Store
 
 REPO = "Apra-Labs/ApraPipes"
 CASES_DIR = shipped("evals/cases")
-UPSTREAM_DIR = shipped("evals/upstream/aprapipes")
 FINAL = ("done", "failed", "parked")
 
 
@@ -67,13 +66,17 @@ class DemoReport:
         return asdict(self)
 
 
+def case_repo(case: str) -> dict[str, bytes]:
+    """A demo case's repository: the real tree it names as `repo.base` (with the maintainers' own guides,
+    which diagnoses cite), its fault, its own files."""
+    return case_files(CASES_DIR / case, read_case(CASES_DIR / case))
+
+
 def seed(sb: Sandbox, scenario: list[DemoRun]) -> None:
     """The repository (files of the HIGH case, vcpkg.json without an SFML pin) and the three failed runs."""
     cases = {run.case: CASES_DIR / run.case for run in scenario}
-    files = read_tree(CASES_DIR / "glibc-node20-old-container" / "repo")
-    files["base/vcpkg.json"] = read_tree(CASES_DIR / "sfml-3-component-system" / "repo")["base/vcpkg.json"]
-    # The maintainers' own guides (real, MIT): diagnoses cite them beside the shipped guides.
-    files.update({f".claude/{path}": text for path, text in read_tree(UPSTREAM_DIR / ".claude").items()})
+    files = case_repo("glibc-node20-old-container")
+    files["base/vcpkg.json"] = case_repo("sfml-3-component-system")["base/vcpkg.json"]
     sb.add_repo(REPO, files=files)
     for run in scenario:
         spec = read_case(cases[run.case])
