@@ -44,6 +44,11 @@ BASIC = "eC1hY2Nlc3MtdG9rZW46Z2hzX3Rva2VuMTIz"
 BEARER = "abcDEF123456ghiJKL789"
 GENERIC_PW = "Tr0ub4dor&3xyz"
 GENERIC_TOKEN = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+DOCKER_AUTH = "YnVpbGRlcjpz" + "M2NyM3QtUDRzcw=="
+AZURE_KEY = "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy" + "YmF6cXV4Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA=="
+MYSQL_PW = "S3cr3t" + "Passw0rd"
+SLACK_APP = "xapp-" + "1-A0123456789-1234567890123-" + "abcdef0123456789abcdef0123456789abcdef0123456789"
+QUOTED = "Xk9mQ2rT" + "5vW8zA1b"
 
 CORPUS = [
     ("github-pat", f"2024-05-01T10:00:01.1234567Z GITHUB_TOKEN={GHP}", GHP),
@@ -106,6 +111,24 @@ CORPUS = [
     ("generic-secret", f"DB_PASSWORD: {GENERIC_PW}", GENERIC_PW),
     ("generic-secret", f"SONAR_TOKEN={GENERIC_TOKEN}", GENERIC_TOKEN),
     ("generic-secret", f'{{"api_key": "{GENERIC_TOKEN}"}}', GENERIC_TOKEN),
+    # issue 14, attack 6: forms that leaked
+    ("aws-secret-key", f"aws_secret_access_key {AWS_SECRET}", AWS_SECRET),
+    ("aws-secret-key", f"+ aws configure set aws_secret_access_key {AWS_SECRET_2}", AWS_SECRET_2),
+    ("docker-auth", f'{{"auths": {{"ghcr.io": {{"auth": "{DOCKER_AUTH}"}}}}}}', DOCKER_AUTH),
+    ("docker-auth", f'cat ~/.docker/config.json: {{"auths":{{"https://index.docker.io/v1/":{{"auth":"{DOCKER_AUTH}"}}}}}}',
+     DOCKER_AUTH),
+    ("cli-password", f"mysql -uroot -p{MYSQL_PW} -h 127.0.0.1 -e 'SELECT 1'", MYSQL_PW),
+    ("cli-password", f"+ mysqldump -u backup -p {MYSQL_PW} appdb > dump.sql", MYSQL_PW),
+    ("url-credential", f"git clone https://:{URL_PW}@git.example.com/o/r.git", URL_PW),
+    ("url-credential", f"fatal: unable to access 'https://:{URL_PW}@git.example.com/o/r.git/'", URL_PW),
+    ("azure-storage-key", (f"DefaultEndpointsProtocol=https;AccountName=apra;AccountKey={AZURE_KEY};"
+                          "EndpointSuffix=core.windows.net"), AZURE_KEY),
+    ("azure-storage-key", f"az storage blob upload --connection-string 'AccountKey={AZURE_KEY}'", AZURE_KEY),
+    ("slack-token", f"SLACK_APP_TOKEN={SLACK_APP}", SLACK_APP),
+    ("slack-token", f"socket mode: connecting with {SLACK_APP}", SLACK_APP),
+    # caught by detect-secrets (the maintained rule set) where our own rules are silent
+    ("high-entropy-secret", f'password is "{QUOTED}"', QUOTED),
+    ("high-entropy-secret", f'PASSWORD:="{QUOTED}"', QUOTED),
 ]
 
 PEM_CASES = [
@@ -174,6 +197,10 @@ def test_every_secret_class_of_the_faults_table_is_in_the_corpus():
         "url-credential",
         "authorization",
         "generic-secret",
+        "docker-auth",
+        "cli-password",
+        "azure-storage-key",
+        "high-entropy-secret",
     }
     assert kinds == expected
     assert all(sum(k == kind for k, _, _ in CORPUS) >= 2 for kind in expected - {"private-key"})

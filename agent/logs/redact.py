@@ -16,6 +16,7 @@ from typing import Any
 
 import re2
 
+from agent.logs import maintained_rules
 from agent.logs.secret_rules import (
     PLACEHOLDER_PATTERN,
     PLACEHOLDER_PREFIX,
@@ -123,8 +124,9 @@ _COMPILED = tuple(_CompiledRule(rule) for rule in RULES)
 class Redactor:
     """Redacts the pattern classes plus literal secrets: registered ones and known env variables."""
 
-    def __init__(self, use_env: bool = True):
-        self.use_env = use_env
+    def __init__(self, use_env: bool = True, maintained: bool = True):
+        self.use_env, self.maintained = use_env, maintained
+        """maintained: also run detect-secrets' plugins on the lines its prefilter flags."""
         self._literals: dict[str, str] = {}
         self._lock = threading.Lock()
         self._literal_cache: tuple[frozenset, Any] = (frozenset(), None)
@@ -174,6 +176,9 @@ class Redactor:
             if rule.may_match(data, folded):
                 data, count = rule.apply(data)
                 total += count
+        if self.maintained:
+            data, count = maintained_rules.redact_flagged(data, placeholder)
+            total += count
         return (data.decode("utf-8") if total else text), total
 
     def redact_obj(self, obj: Any) -> Any:

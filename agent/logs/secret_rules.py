@@ -119,7 +119,7 @@ RULES: tuple[Rule, ...] = (
         1,
         needles=("hooks.slack.com/",),
     ),
-    Rule("slack-token", r"xox[abeoprs]-[0-9A-Za-z-]{10,}", needles=("xox",)),
+    Rule("slack-token", r"(?:xox[abeoprs]|xapp)-[0-9A-Za-z-]{10,}", needles=("xox", "xapp-")),
     Rule("npm-token", r"npm_[A-Za-z0-9]{36,}", needles=("npm_",)),
     Rule("pypi-token", r"pypi-Ag[A-Za-z0-9_-]{50,}", needles=("pypi-Ag",)),
     Rule(
@@ -129,7 +129,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "aws-secret-key",
-        r"(?i)(?:aws|secret)[A-Za-z0-9_. -]{0,30}?[\"']?[ \t]*[:=]>?[ \t]*[\"']?"
+        r"(?i)(?:aws|secret)[A-Za-z0-9_. -]{0,30}?[\"']?(?:[ \t]*[:=]>?[ \t]*|[ \t]+)[\"']?"
         r"([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)",
         1,
         check=_aws_secret_check,
@@ -137,8 +137,16 @@ RULES: tuple[Rule, ...] = (
         fold=True,
     ),
     Rule(
-        "url-credential", r"://[^/\s:@\"'<>]+:([^@\s/\"'<>]+)@", 1, check=_not_placeholder, needles=("://",)
+        "url-credential", r"://[^/\s:@\"'<>]*:([^@\s/\"'<>]+)@", 1, check=_not_placeholder, needles=("://",)
     ),
+    Rule("docker-auth", r"(?i)\"(?:auth|identitytoken|registrytoken)\"[ \t]*:[ \t]*\"([A-Za-z0-9+/=_.-]{8,})\"", 1,
+         check=_not_placeholder, needles=('"auth"', '"identitytoken"', '"registrytoken"'), fold=True),
+    Rule("azure-storage-key", r"(?i)(?:AccountKey|SharedAccessKey|SharedAccessSignature)[ \t]*=[ \t]*"
+         r"([A-Za-z0-9+/=%]{16,})", 1, check=_not_placeholder,
+         needles=("accountkey", "sharedaccesskey", "sharedaccesssignature"), fold=True),
+    Rule("cli-password", r"(?i)\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mongo|mongosh|sshpass)\b"
+         r"[^\n]{0,200}?[ \t](?-i:-p)[ \t]?([^\s\"'`-][^\s\"'`]{2,})", 1, check=_not_placeholder,
+         needles=("mysql", "mariadb", "mongo", "sshpass"), fold=True),
     Rule(
         "authorization",
         r"(?i)\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?(?:(?:bearer|basic|token|digest|bot)[ \t]+)?"

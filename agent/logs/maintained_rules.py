@@ -1,0 +1,95 @@
+"""A maintained secret rule set beside ours: Yelp's detect-secrets plugins, run on the lines a cheap
+prefilter flags (their regexes are Python `re`, so they only ever see short, suspicious lines)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+
+import re2
+
+from agent.logs.secret_rules import is_reference_or_masked, looks_secret
+
+NEEDLES = (b"passw", b"secret", b"token", b"api_key", b"apikey", b"api-key", b"credential", b"accountkey",
+           b"private key", b"xox", b"xapp", b"akia", b"asia", b"eyj", b"-----begin")
+"""Lower-case literals one of which a line must hold before the plugins look at it."""
+KEYWORDS = (b"secret", b"token", b"passw", b"pwd", b"auth", b"credential", b"api_key", b"apikey", b"private")
+"""Lines where a high-entropy quoted string is taken as a secret (elsewhere it is a hash or a cache key)."""
+MAX_LINE = 4096
+"""Longer lines are left to our RE2 rules (linear time); the plugins' regexes are not."""
+
+
+@functools.lru_cache(maxsize=1)
+def plugins() -> tuple[tuple[str, object], ...]:
+    """(kind, plugin) for the AWS, Azure, Slack, basic-auth, private-key, JWT and keyword detectors."""
+    from detect_secrets.plugins.aws import AWSKeyDetector
+    from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+    from detect_secrets.plugins.basic_auth import BasicAuthDetector
+    from detect_secrets.plugins.jwt import JwtTokenDetector
+    from detect_secrets.plugins.keyword import KeywordDetector
+    from detect_secrets.plugins.private_key import PrivateKeyDetector
+    from detect_secrets.plugins.slack import SlackDetector
+
+    return (("aws-key", AWSKeyDetector()), ("azure-storage-key", AzureStorageKeyDetector()),
+            ("slack-token", SlackDetector()), ("url-credential", BasicAuthDetector()),
+            ("private-key", PrivateKeyDetector()), ("jwt", JwtTokenDetector()),
+            ("generic-secret", KeywordDetector()))
+
+
+@functools.lru_cache(maxsize=1)
+def entropy_plugin() -> object:
+    from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
+
+    return Base64HighEntropyString(limit=4.5)
+
+
+_NEEDLE = re2.compile(b"(?i)" + b"|".join(re2.escape(needle) for needle in NEEDLES))
+
+
+def flagged_spans(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) byte offsets of the lines holding a needle, found in one RE2 pass."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    while (match := _NEEDLE.search(data, at)) is not None:
+        start = data.rfind(b"\n", 0, match.start()) + 1
+        end = data.find(b"\n", match.end())
+        end = len(data) if end < 0 else end
+        if end - start <= MAX_LINE:
+            spans.append((start, end))
+        at = end + 1
+    return spans
+
+
+def findings(line: str) -> Iterator[tuple[str, str]]:
+    """(kind, secret value) the plugins find in one line; verification (network) is never called."""
+    for kind, plugin in plugins():
+        for value in plugin.analyze_string(line):
+            yield kind, value
+    folded = line.lower().encode("utf-8", "replace")
+    if any(word in folded for word in KEYWORDS):
+        for value in entropy_plugin().analyze_string(line):
+            yield "high-entropy-secret", value
+
+
+def redact_line(line: str, placeholder: Callable[[str, str], str]) -> tuple[str, int]:
+    """Replace what the plugins find in one line; placeholders and references are left alone."""
+    total = 0
+    for kind, value in sorted(set(findings(line)), key=lambda item: -len(item[1])):
+        if len(value) < 6 or is_reference_or_masked(value) or value not in line:
+            continue
+        if kind in ("generic-secret", "high-entropy-secret") and not looks_secret(value):
+            continue
+        total += line.count(value)
+        line = line.replace(value, placeholder(kind, value))
+    return line, total
+
+
+def redact_flagged(data: bytes, placeholder: Callable[[str, str], str]) -> tuple[bytes, int]:
+    """UTF-8 `data` with the plugins' findings replaced on every flagged line; and how many."""
+    out, at, total = [], 0, 0
+    for start, end in flagged_spans(data):
+        line, count = redact_line(data[start:end].decode("utf-8", "replace"), placeholder)
+        if count:
+            out += [data[at:start], line.encode("utf-8")]
+            at, total = end, total + count
+    return (b"".join(out) + data[at:] if total else data), total
