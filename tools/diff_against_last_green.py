@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from agent.logs.model import RunLog
+from agent.logs.reader import read_log
 from agent.logs.signature import normalise_line
 from tools.base import ToolContext, ToolInput
-from tools.list_recent_runs import last_green
-from tools.runcache import failure_of, find_steps, other_run_log, run_log
+from tools.runcache import failure_of, find_steps, green_log, run_log
 
 NAME = "diff_against_last_green"
 WRITES = False
@@ -36,10 +36,11 @@ def run(args: Input, ctx: ToolContext) -> dict:
     lines of the failed steps whose normalised form (timestamps, paths, numbers and hashes masked)
     never appeared in the green run — usually the error and what changed, at a fraction of the log.
     """
-    green = last_green(ctx)
-    if green is None:
-        return {"last_green": None, "new_lines": [], "note": "no earlier successful run of this workflow"}
-    known = seen_lines(other_run_log(ctx, int(green["id"])))
+    found = green_log(ctx)
+    if found is None:
+        return {"last_green": None, "new_lines": [], "note": "no earlier successful run of this workflow on this branch "
+                "or the default branch (or its log could not be fetched)"}
+    green, known = found.run, seen_lines(read_log(found.data))
     steps = find_steps(run_log(ctx), args.job, None) if args.job else (failure_of(ctx).failed or run_log(ctx).steps)
     new, seen, total = [], set(), 0
     for step in steps:
@@ -50,7 +51,8 @@ def run(args: Input, ctx: ToolContext) -> dict:
                 continue
             seen.add(norm)
             new.append(f"{step.job} / {step.name}: {line.text[:LINE_CHARS]}")
-    return {"last_green": {"id": green["id"], "sha": str(green.get("head_sha") or "")[:10]},
+    return {"last_green": {"id": green["id"], "sha": str(green.get("head_sha") or "")[:10],
+                           "jobs": found.jobs or "all"},
             "compared_lines": total, "new_count": len(new), "new_lines": first_and_last(new, args.max_lines)}
 
 

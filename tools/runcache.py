@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.github.lastgreen import GreenLog, last_green_log
 from agent.logs.model import RunLog, Step
 from agent.logs.reader import read_log
 from agent.logs.window import Window, failure_window
 from agent.policy.schema import Policy
 from tools.base import ToolContext
-
-GREEN_LOG_CAP = 64 << 20
-"""Largest log zip read for the last successful run (diff_against_last_green)."""
 
 
 def cache(ctx: ToolContext) -> dict[str, Any]:
@@ -81,10 +79,11 @@ def failure_of(ctx: ToolContext) -> Window:
     return remember(ctx, "window", lambda: failure_window(run_log(ctx)))
 
 
-def other_run_log(ctx: ToolContext, run_id: int) -> RunLog:
-    """Another run's logs (e.g. the last green run), downloaded once."""
-    return remember(ctx, ("log", run_id), lambda: read_log(
-        bytes(ctx.gh.download_run_logs(ctx.repo, run_id, max_bytes=GREEN_LOG_CAP))))
+def green_log(ctx: ToolContext) -> GreenLog | None:
+    """The last green run's logs for this run's failed jobs (agent.github.lastgreen: cached), once per context."""
+    need_run(ctx)
+    return remember(ctx, "green_log", lambda: last_green_log(
+        ctx.gh, ctx.repo, {**run_of(ctx), "id": ctx.run_id, "run_attempt": ctx.run_attempt}))
 
 
 def find_steps(run: RunLog, job: str | None, step: str | None) -> list[Step]:

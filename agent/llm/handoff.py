@@ -20,7 +20,6 @@ from typing import Any
 from agent.drafts import clean, issue_draft
 from agent.executor import Executor
 from agent.gate_context import gate_context
-from agent.github.lastgreen import last_green_log
 from agent.knowledge import IssueMatch, load_known_issues
 from agent.llm.limits import Limits
 from agent.llm.loop import ToolLoop
@@ -35,7 +34,7 @@ from agent.triage import propose_action
 from tools.base import PlanDraft, ToolContext
 from tools.fixes.base import unified_diff
 from tools.registry import Registry
-from tools.runcache import failure_of, file_at, head_sha, policy_of, remember, run_log, run_of
+from tools.runcache import failure_of, file_at, green_log, head_sha, policy_of, remember, run_log, run_of
 
 LLM_EDIT = "llm_edit"
 """The pseudo template naming a model-composed edit in its plan id (never stored as plan.fix)."""
@@ -213,7 +212,7 @@ def diagnose(ctx: ToolContext) -> Diagnosis:
 
 def green_window(ctx: ToolContext) -> Window | None:
     """The failure window with the lines the last green run also printed ranked down (None: no green run)."""
-    found = last_green_log(ctx.gh, ctx.repo, run_record(ctx)) if ctx.gh is not None else None
+    found = green_log(ctx) if ctx.gh is not None else None
     green = green_lines(found.data) if found is not None else None
     return failure_window(run_log(ctx), green=green) if green else None
 
