@@ -6,11 +6,12 @@ import io
 import zipfile
 
 import pytest
-from test_tools_world import REPO, WORKFLOW, add_green_run, make_world, novel_logs
+from test_tools_world import REPO, WORKFLOW, add_green_run, build_steps, make_world, novel_logs
 
 from agent.github import GitHub, RetryPolicy
 from agent.github.lastgreen import last_green_log
 from agent.github.logcache import LogCache
+from evals.synth import StepSpec, run_layout
 
 pytest_plugins = ("test_tools_world",)
 FAST = RetryPolicy(max_attempts=2, max_total_wait=1, backoff_base=0.01, backoff_cap=0.02)
@@ -95,3 +96,33 @@ def test_a_damaged_cache_entry_is_a_miss(tmp_path, damage):
     cache.put("k", b"log")
     cache.path("k").write_bytes(damage)
     assert cache.get("k") is None
+
+
+def two_job_logs(failed: bool) -> dict[str, str]:
+    lint = [StepSpec(name="Lint", lines=["lint: 0 problems"], failed=False, exit_code=None)]
+    return run_layout({**build_steps(["error: broken"] if failed else [], failed=failed), "lint": lint},
+                      workflow=WORKFLOW, seed=5)
+
+
+def test_only_the_jobs_that_failed_are_fetched_from_the_green_run(sandbox, tmp_path):
+    sandbox.add_repo(REPO, files={WORKFLOW: "name: CI-Linux\n"})
+    green = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=two_job_logs(failed=False))
+    with sandbox.lock:
+        for attempt in sandbox.repo(REPO).runs[green].attempts:
+            attempt.conclusion = "success"
+            for job in attempt.jobs:
+                job.conclusion = "success"
+    failed = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=two_job_logs(failed=True))
+    gh = client(sandbox)
+    found = last_green_log(gh, REPO, run_json(gh, failed), LogCache(tmp_path))
+    assert found.run["id"] == green and found.jobs == ["build"] and job_names(found.data) == ["1_build.txt"]
+    assert len(log_requests(sandbox)) == 1
+
+
+def test_a_branch_without_a_green_run_is_compared_with_the_default_branch(sandbox, tmp_path):
+    green, _ = make_world(sandbox)
+    feature = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=novel_logs(), head_branch="feature/x")
+    gh = client(sandbox)
+    run = run_json(gh, feature)
+    assert run["head_branch"] == "feature/x"
+    assert last_green_log(gh, REPO, run, LogCache(tmp_path)).run["id"] == green

@@ -22,8 +22,10 @@ from agent.github.logcache import LogCache
 
 GREEN_ZIP_CAP = 64 << 20
 """Largest log zip of a green run read (when no job of the same name can be fetched alone)."""
-GREEN_JOB_CAP = 16 << 20
+GREEN_JOB_CAP = 8 << 20
 """Largest green job log kept (its tail)."""
+MAX_GREEN_JOBS = 6
+"""Failed jobs whose green logs are fetched at most (a wide failing matrix compares its first jobs only)."""
 CANDIDATES = 10
 """Successful runs listed per branch (the newest older than the failed run is taken)."""
 FAILED_JOBS = frozenset({"failure", "timed_out"})
@@ -73,7 +75,7 @@ def last_green_run(gh: Any, full_name: str, run: dict[str, Any]) -> dict[str, An
 def failed_job_names(gh: Any, full_name: str, run: dict[str, Any]) -> list[str]:
     """Names of the jobs that failed in this attempt of `run`."""
     jobs = gh.list_jobs(full_name, int(run["id"]), run.get("run_attempt"))
-    return list(dict.fromkeys(j["name"] for j in jobs if j.get("conclusion") in FAILED_JOBS))
+    return list(dict.fromkeys(j["name"] for j in jobs if j.get("conclusion") in FAILED_JOBS))[:MAX_GREEN_JOBS]
 
 
 def cached(cache: LogCache, key: str, fetch: Callable[[], bytes]) -> bytes:
