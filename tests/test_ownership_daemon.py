@@ -4,9 +4,11 @@ jobs, and a rollback needs evidence (a later run on a head holding the merged fi
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
+from test_daemon_kit import RecordingHandler, make_daemon
 from test_executor_kit import (
     CONTAINER_WF,
     MEMBER,
@@ -14,6 +16,7 @@ from test_executor_kit import (
     REPO,
     WRITES,
     add_glibc_repo,
+    client,
     glibc_logs,
     pipeline,
     pulls,
@@ -117,3 +120,17 @@ def test_a_dry_run_prints_what_the_gate_would_allow_and_the_diff_and_writes_noth
     assert "dry run: would allow auto_fix" in done.stdout
     assert "diff (not written, --dry-run):" in done.stdout and f"+    container: {NEW_IMAGE}" in done.stdout
     assert writes_to(sb, REPO) == [] and done.stderr.startswith("policy: ")
+
+
+def test_a_daemon_settles_the_run_of_an_agent_fix_that_died_without_taking_it(sb, home):
+    sb.add_repo(REPO, files=repo_files(old_image=False))
+    store = Store(home / "agent.db")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    owner = f"fix:{socket.gethostname()}:{dead}:0000"
+    store.claim_run(REPO, 9, owner=owner)
+    store.claim_run(REPO, 10, owner=f"fix:{socket.gethostname()}:{os.getpid()}:1111")
+    handler = RecordingHandler()
+    make_daemon(store, handler, client(sb), webhooks=False, secret=None, poll_interval=60.0).run_once()
+    assert store.get_run(REPO, 9)["status"] == "failed" and "abandoned" in store.get_run(REPO, 9)["error"]
+    assert store.get_run(REPO, 10)["status"] == "queued" and handler.calls == []

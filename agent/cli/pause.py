@@ -72,12 +72,17 @@ def _label(name: str | None, github_url: str | None, token: str | None, add: boo
         elif not add:
             gh.request("DELETE", f"/repos/{name}/labels/{label}", idempotent=True)
     except NotFound:
-        return f"{label!r} not on {name}"
+        pass
     except GitHubError as exc:
         print(f"warning: could not {'add' if add else 'remove'} the label {label!r} on {name}: {exc}",
               file=sys.stderr)
         return "unchanged (GitHub refused)"
-    return f"{label!r} {'added to' if add else 'removed from'} {name}"
+    present = label.lower() in {existing.lower() for existing in gh.repo_labels(name)}
+    if present != add:
+        print(f"warning: {name} {'lacks' if add else 'still has'} the label {label!r}; "
+              f"{'add' if add else 'remove'} it by hand", file=sys.stderr)
+        return "unchanged"
+    return f"{label!r} {'on' if add else 'not on'} {name}"
 
 
 def _report(record: dict[str, Any], as_json: bool) -> None:

@@ -120,6 +120,7 @@ class Daemon:
         try:
             self.started_at = iso()
             self._reclaim_leases()
+            self._settle_dead_fixes()
             if self.config.webhooks:
                 self.receiver = self._listen()
             self._spawn("lock", self._keep_lock)
@@ -221,6 +222,7 @@ class Daemon:
         self._take_lock()
         try:
             self._reclaim_leases()
+            self._settle_dead_fixes()
             backoff = self.poller.poll_once()
             if self.monitor is not None:
                 self.monitor.check_once()
@@ -264,6 +266,13 @@ class Daemon:
             if not self.store.acquire_lock(DAEMON_LOCK, self.owner, self.config.lock_ttl):
                 self.log.error("lost the daemon lock; stopping", owner=self.owner)
                 self.stopping.set()
+
+    def _settle_dead_fixes(self) -> None:
+        """Runs an `agent fix` process queued and never settled because it died (kill -9): abandoned."""
+        for owner in self.store.unsettled_owners("fix:"):
+            if owner_is_dead(owner.removeprefix("fix:")):
+                self.store.settle_owned(owner, "failed", "abandoned: the agent fix process ended")
+                self.log.warning("settled a dead agent fix's run as abandoned", previous=owner)
 
     def _reclaim_leases(self) -> None:
         """We hold the only lock on this database, so any other lease belongs to a dead daemon (fault #25)."""

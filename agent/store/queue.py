@@ -153,6 +153,14 @@ class QueueStore(Connection):
                 (status, clean_text(error), iso(), clean_text(owner)),
             ).rowcount
 
+    def unsettled_owners(self, prefix: str) -> list[str]:
+        """Job owners starting with `prefix` that still have queued or working runs."""
+        rows = self.db.conn.execute(
+            "SELECT DISTINCT job_owner FROM runs WHERE status IN ('queued', 'working') AND job_owner LIKE ?",
+            (prefix.replace("%", "") + "%",),
+        ).fetchall()
+        return [row[0] for row in rows]
+
     def _update_leased(
         self, job_id: int, owner: str, assignments: str, params: list, now: datetime | None
     ) -> bool:
