@@ -66,3 +66,12 @@ def test_pause_with_a_token_sets_the_kill_switch_label_on_the_repository(sb, hom
     done = agent("pause", "--repo", REPO, "--github-url", sb.url, token=sb.token)
     assert done.returncode == 0, done.stderr
     assert "agent-kill-switch" in pipeline(sb, home).gh.repo_labels(REPO)
+
+
+def test_agent_status_lists_the_pauses_in_force(home):
+    assert agent("pause", "--repo", REPO, "--reason", "release freeze").returncode == 0
+    shown = agent("status")
+    assert shown.returncode == 0 and "paused:      apra-labs/aprapipes" in shown.stdout
+    assert "release freeze" in shown.stdout and "agent resume --repo apra-labs/aprapipes" in shown.stdout
+    assert agent("resume", "--repo", REPO).returncode == 0
+    assert "paused:" not in agent("status").stdout

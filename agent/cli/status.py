@@ -60,6 +60,10 @@ def status_lines(report: dict[str, Any]) -> list[str]:
     for repo, poll in report["last_poll"].items():
         lines.append(f"last poll:   {repo} at {(poll or {}).get('at')} "
                      f"(enqueued {(poll or {}).get('enqueued', 0)})")
+    for pause in report.get("paused") or []:
+        scope = "every repository" if pause["scope"] == "*" else pause["scope"]
+        lines.append(f"paused:      {scope} since {pause['at']}" + (f": {pause['reason']}" if pause["reason"] else "")
+                     + "  (agent resume" + ("" if pause["scope"] == "*" else f" --repo {pause['scope']}") + ")")
     for incident in report["open_incidents"]:
         lines.append(f"incident:    {incident['kind']} {incident['repo']} {incident['runner']} "
                      f"since {incident['created_at']}")

@@ -9,7 +9,8 @@ from agent.store import Store, iso
 
 
 def daemon_status(store: Store) -> dict[str, Any]:
-    """Lock holder, queue depth by status, current leases, last poll per repository, open runner incidents."""
+    """Lock holder, queue depth by status, current leases, last poll per repository, open runner incidents,
+    pauses in force."""
     lock = store.row("SELECT owner, expires_at FROM kv WHERE key = ?", (f"lock:{DAEMON_LOCK}",))
     running = bool(lock and lock["expires_at"] and lock["expires_at"] > iso())
     counts = {row["status"]: row["n"] for row in
@@ -27,6 +28,7 @@ def daemon_status(store: Store) -> dict[str, Any]:
         "leases": leases,
         "last_poll": polls,
         "open_incidents": [_incident(row) for row in store.incidents(status="open")],
+        "paused": store.pauses(),
         "db": str(store.path),
     }
 
