@@ -35,8 +35,8 @@ def _modules_after(args: list[str], tmp_path: Path) -> tuple[str, set[str]]:
 
 def test_triage_imports_only_its_own_command_module_and_no_heavy_library(tmp_path):
     log = tmp_path / "job.log"
-    log.write_text("$ make\nsrc/a.c:3:1: error: expected ';' before '}' token\nmake: *** [all] Error 1\n",
-                   encoding="utf-8")
+    log.write_text("$ make\nsrc/a.c:3:1: error: 'frame' undeclared (first use in this function)\n"
+                   "make: *** [all] Error 1\n", encoding="utf-8")
     out, modules = _modules_after(["triage", str(log), "--json"], tmp_path)
     assert json.loads(out)["category"]
     commands = {name for name in modules if name.startswith("agent.cli.")}
