@@ -12,6 +12,7 @@ from agent.executor.escalate import Escalation, Rerun, codeowners_for, post_slac
 from agent.executor.fixflow import REVERT_TEMPLATE, FixFlow
 from agent.executor.journal import ExecResult, Journal
 from agent.executor.recheck import ask
+from agent.executor.untrusted import is_untrusted, issue_only_reason
 from agent.models import ACTION_RANK, Action, Plan
 from agent.policy import Allow, Decision, Deny, Downgrade, summary
 from agent.policy.schema import Policy
@@ -52,6 +53,8 @@ class Executor:
             return ExecResult("ignored", reason=summary(decision))
         if action in WRITES and not plan.edits:
             return ExecResult("denied", reason="a write plan without edits")
+        if action in WRITES and is_untrusted(plan) and self.policy.untrusted_plans == "issue_only":
+            return Escalation(self, plan, run, issue_only_reason(plan, summary(decision))).run_flow()
         if action in WRITES:
             diagnosis = diagnosis or self.store.get_diagnosis(plan.repo, plan.run_id, plan.run_attempt)
             return FixFlow(self, plan, run, action, needs_human, summary(decision), diagnosis).run_flow()

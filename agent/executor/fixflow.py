@@ -9,6 +9,7 @@ from typing import Any
 from agent.drafts import clean, pr_body, pr_marker, pr_title
 from agent.executor.journal import ExecResult, Journal, Stop
 from agent.executor.recheck import ask
+from agent.executor.untrusted import head_spec, is_untrusted
 from agent.github import Conflict, HeadMoved
 from agent.logs.redact import redact
 from agent.models import ACTION_RANK, Action, Plan
@@ -26,6 +27,10 @@ class FixFlow:
         self.repo, self.action, self.needs_human = plan.repo, action, needs_human
         self.decision_text, self.diagnosis = decision_text, diagnosis
         self.journal = Journal(ex.store, plan)
+        self.untrusted, self.head_repo = is_untrusted(plan), plan.repo
+        """An untrusted plan's branch lives in the agent's fork (head_repo) and is never merged."""
+        if self.untrusted:
+            self.action, self.needs_human = Action.pull_request, True
 
     def result(self, status: str, urls: list[str], reason: str = "") -> ExecResult:
         return ExecResult(status, self.journal.summary(), urls, reason)
@@ -81,15 +86,23 @@ class FixFlow:
         """The plan's branch (its name stored with the intent, so a restart reuses it), created if absent."""
         row = self.journal.last("branch")
         if row is None:
+            self.head_repo = self.fork() if self.untrusted else self.repo
             base_sha = self.gh.branch_sha(self.repo, base)
-            row = self.journal.intent("branch", branch=self.free_branch_name(), base_sha=base_sha)
+            row = self.journal.intent("branch", branch=self.free_branch_name(), base_sha=base_sha,
+                                      repo=self.head_repo)
         name, base_sha = row["detail"]["branch"], row["detail"]["base_sha"]
+        self.head_repo = row["detail"].get("repo") or self.repo
         if row["status"] != "done":
-            if self.gh.branch_sha(self.repo, name) is None:
+            if self.gh.branch_sha(self.head_repo, name) is None:
                 self.reask("branch")
-                self.gh.create_branch(self.repo, name, base_sha)
+                self.gh.create_branch(self.head_repo, name, base_sha)
             self.journal.done(row, name)
         return name, base_sha
+
+    def fork(self) -> str:
+        """The agent's fork of the repository (created or brought up to date; a write, so the gate is asked)."""
+        self.reask("branch")
+        return self.gh.fork_of(self.repo)
 
     def free_branch_name(self) -> str:
         """`auto-fix/<known-issue-id>-<YYYYmmddHHMMSS>`, one second later while the name is taken."""
@@ -97,7 +110,7 @@ class FixFlow:
         moment = self.ex.now()
         for _ in range(60):
             name = f"{self.ex.policy.actors.branch_prefix}{what}-{moment:%Y%m%d%H%M%S}"
-            if self.gh.branch_sha(self.repo, name) is None:
+            if self.gh.branch_sha(self.head_repo, name) is None:
                 return name
             moment += timedelta(seconds=1)
         raise Stop("needs_human", f"no free branch name for {what}")
@@ -107,7 +120,7 @@ class FixFlow:
         row = self.journal.last("commit")
         if row is not None and row["status"] == "done":
             return row["ref"]
-        head = self.gh.branch_sha(self.repo, branch)
+        head = self.gh.branch_sha(self.head_repo, branch)
         if head != base_sha:
             if self.edits_landed(branch):
                 return self.journal.done(row or self.journal.intent("commit", branch=branch), head)["ref"]
@@ -116,7 +129,7 @@ class FixFlow:
         self.reask("commit")
         row = self.journal.intent("commit", row, branch=branch)
         try:
-            sha = self.gh.commit_files(self.repo, branch, self.plan.edits, self.commit_message())
+            sha = self.gh.commit_files(self.head_repo, branch, self.plan.edits, self.commit_message())
         except Conflict as exc:
             self.journal.failed(row, str(exc))
             raise Stop("needs_human", f"the edits no longer apply: {exc}") from exc
@@ -125,7 +138,7 @@ class FixFlow:
     def edits_landed(self, branch: str) -> bool:
         """Does the branch already hold every planned edit (a commit made before a crash)?"""
         for edit in self.plan.edits:
-            found = self.gh.get_file(self.repo, edit.path, branch)
+            found = self.gh.get_file(self.head_repo, edit.path, branch)
             if found is None or found[0] != edit.new:
                 return False
         return True
@@ -145,13 +158,13 @@ class FixFlow:
 
     def ensure_pull(self, branch: str, base: str) -> dict[str, Any]:
         """The plan's PR: found by head branch or marker first, created only when there is none."""
-        row = self.journal.last("pull_request")
-        pull = self.gh.find_pull(self.repo, branch, state="all") or self.find_pull_by_marker()
+        row, head = self.journal.last("pull_request"), head_spec(self.repo, self.head_repo, branch)
+        pull = self.gh.find_pull(self.repo, head, state="all") or self.find_pull_by_marker()
         if pull is None:
             self.reask("pull_request")
             row = self.journal.intent("pull_request", row, branch=branch)
             body = pr_body(self.plan, self.diagnosis, self.decision_text, self.run, self.ex.kb)
-            pull = self.gh.create_pull(self.repo, branch, base, pr_title(self.plan), body)
+            pull = self.gh.create_pull(self.repo, head, base, pr_title(self.plan), body)
         if row is None or row["status"] != "done":
             row = self.journal.intent("pull_request", row, branch=branch)
             self.journal.done(row, str(pull["number"]), number=pull["number"], url=pull.get("html_url"),

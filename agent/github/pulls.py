@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
-from agent.github.errors import Conflict, HeadMoved, WriteUncertain
+from agent.github.errors import Conflict, GitHubError, HeadMoved, WriteUncertain
 
 T_FIND = Callable[[], dict | None]
 
@@ -14,8 +15,11 @@ class PullsMixin:
     """Pull requests, merges, issues, comments and labels, on top of GitHub.request."""
 
     def find_pull(self, full_name: str, head_branch: str, state: str = "all") -> dict | None:
-        """The pull request from `head_branch` (an open one first, else the newest), or None."""
+        """The pull request from `head_branch` (`owner:branch` for a fork's branch; an open one first, else the
+        newest), or None."""
         owner = full_name.split("/")[0]
+        if ":" in head_branch:
+            owner, head_branch = head_branch.split(":", 1)
         pulls = self._paginate(f"/repos/{full_name}/pulls", {"state": state, "head": f"{owner}:{head_branch}"})
         mine = [p for p in pulls if p.get("head", {}).get("ref") == head_branch]
         mine.sort(key=lambda p: (p.get("state") == "open", p.get("number", 0)), reverse=True)
@@ -27,6 +31,18 @@ class PullsMixin:
         return self._create_once(lambda: self.request("POST", f"/repos/{full_name}/pulls", body=payload,
                                                       idempotent=False)[2],
                                  lambda: self.find_pull(full_name, head, state="open"))
+
+    def fork_of(self, full_name: str, attempts: int = 30, wait: float = 1.0) -> str:
+        """The caller's fork of `full_name` (`login/name`), created when absent; waits until it can be read
+        (GitHub creates forks asynchronously)."""
+        data = self.request("POST", f"/repos/{full_name}/forks", body={"default_branch_only": True},
+                            idempotent=True)[2] or {}
+        fork = data.get("full_name") or ""
+        for _ in range(attempts):
+            if fork and self._get_or_none(f"/repos/{fork}") is not None:
+                return fork
+            time.sleep(wait)
+        raise GitHubError(f"the fork of {full_name} did not appear")
 
     def merge_pull(self, full_name: str, number: int, expected_head_sha: str, method: str = "merge") -> str:
         """Merge only if the head is still `expected_head_sha`; the merge commit sha (HeadMoved if not)."""

@@ -151,6 +151,10 @@ class Policy(Section):
 
     version: str = Field("1", min_length=1, description="Policy version, stored with every decision.")
     dry_run: bool = Field(False, description="Decide and log everything, write nothing.")
+    untrusted_plans: Literal["fork", "issue_only"] = Field(
+        "fork", description="Where a plan the model composed (or a template with the model's parameters) goes: "
+        "`fork` pushes it from the agent's fork, so CI runs it as a fork PR (no secrets, read-only token, "
+        "approval required); `issue_only` shows the diff in the issue and pushes nothing.")
     kill_switch: KillSwitch = Field(default_factory=KillSwitch, description="Ways to stop all writes.")
     tiers: Tiers = Field(default_factory=Tiers, description="Confidence tiers.")
     rate_limits: RateLimits = Field(default_factory=RateLimits, description="Named rate limits.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from agent.sandbox import gitops, shapes
+from agent.sandbox.api_forks import share_objects
 from agent.sandbox.api_repos import check_workflow_permission
 from agent.sandbox.model import Issue, Pull, now_iso
 from agent.sandbox.routing import ApiError, Request, Response, paged_list, repo_of, require, route
@@ -27,6 +28,9 @@ def create_pull(sb: Any, req: Request) -> Response:
     repo, body = repo_of(sb, req), req.json()
     require(body, "head", "base")
     head, base = _branch_of(body["head"]), body["base"]
+    fork = head_fork(sb, repo, body["head"])
+    if fork is not None:
+        return create_fork_pull(sb, req, repo, fork, head, body)
     if head not in repo.branches or base not in repo.branches:
         raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "field": "head" if head not in
                                                    repo.branches else "base", "code": "invalid"}])
@@ -49,9 +53,37 @@ def create_pull(sb: Any, req: Request) -> Response:
     return Response(201, shapes.pull(sb.url, repo, pull))
 
 
+def head_fork(sb: Any, repo: Any, spec: str) -> Any:
+    """The fork named by `login:branch` when login is not the repository's owner (None: a same-repo head)."""
+    owner = spec.split(":", 1)[0] if ":" in spec else repo.owner
+    if owner.lower() == repo.owner.lower():
+        return None
+    fork = sb.state.repos.get(f"{owner}/{repo.name}".lower())
+    if fork is None or (fork.fork_of or "").lower() != repo.full_name.lower():
+        raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "field": "head", "code": "invalid"}])
+    return fork
+
+
+def create_fork_pull(sb: Any, req: Request, repo: Any, fork: Any, head: str, body: dict[str, Any]) -> Response:
+    """A pull request from a fork's branch: its commits join the network's objects; CI runs it as a fork PR."""
+    if head not in fork.branches or body["base"] not in repo.branches:
+        raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "field": "head", "code": "invalid"}])
+    require(body, "title")
+    share_objects(fork, repo)
+    number = repo.next_number
+    repo.next_number += 1
+    repo.issues[number] = Issue(id=sb.state.new_id(), number=number, title=body["title"], body=body.get("body"),
+                                user=req.token.login, is_pull=True)
+    pull = Pull(id=sb.state.new_id(), number=number, head=head, base=body["base"], head_sha=fork.branches[head],
+                base_sha=repo.branches[body["base"]], head_repo=fork.full_name, maintainer_can_modify=False)
+    repo.pulls[number] = pull
+    sb.ci.pull_event(repo, pull, "opened", req.token.login)
+    return Response(201, shapes.pull(sb.url, repo, pull))
+
+
 def refresh_mergeable(repo: Any, pull: Pull) -> None:
     """Recompute `mergeable` from a trial three-way merge of the current heads."""
-    if pull.merged or repo.issues[pull.number].state != "open":
+    if pull.merged or repo.issues[pull.number].state != "open" or pull.head_repo:
         return
     head, base = repo.branches.get(pull.head), repo.branches.get(pull.base)
     if head is None or base is None:
@@ -71,7 +103,8 @@ def list_pulls(sb: Any, req: Request) -> Response:
         pull, issue = repo.pulls[number], repo.issues[number]
         if state != "all" and issue.state != state:
             continue
-        if q.get("head") and f"{repo.owner}:{pull.head}".lower() != q["head"].lower() and q["head"] != pull.head:
+        owner = pull.head_repo.split("/")[0] if pull.head_repo else repo.owner
+        if q.get("head") and f"{owner}:{pull.head}".lower() != q["head"].lower() and q["head"] != pull.head:
             continue
         if q.get("base") and pull.base != q["base"]:
             continue

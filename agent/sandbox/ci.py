@@ -87,6 +87,8 @@ class CI:
 
     def on_push(self, repo: Repo, branch: str, before: str | None, after: str, login: str) -> None:
         """A commit landed on `branch`: push runs, and `synchronize` for its open pull requests."""
+        if not repo.actions_enabled:
+            return
         prs = self._open_prs(repo, branch)
         for workflow in repo.workflows.values():
             if "push" in workflow.events:
@@ -100,10 +102,31 @@ class CI:
         self.sb.hooks.emit(repo, "pull_request", payload, login)
         if action not in ("opened", "reopened", "synchronize"):
             return
-        head = repo.branches.get(pull.head, pull.head_sha)
+        head = repo.branches.get(pull.head, pull.head_sha) if not pull.head_repo else pull.head_sha
         for workflow in repo.workflows.values():
-            if "pull_request" in workflow.events:
+            if "pull_request" in workflow.events and pull.head_repo:
+                self.start_fork_run(repo, workflow, pull, login)
+            elif "pull_request" in workflow.events:
                 self.start_run(repo, workflow, head, pull.head, "pull_request", login, [pull.number])
+
+    def start_fork_run(self, repo: Repo, workflow: Workflow, pull: Any, login: str) -> Run:
+        """A fork pull request's run, as GitHub makes it: no secrets, a read-only token, and waiting for a
+        maintainer's approval (conclusion action_required) before anything executes."""
+        actor = Actor(login=login, association="CONTRIBUTOR")
+        run = self.new_run(repo, workflow, pull.head_sha, pull.head, "pull_request", actor, [pull.number])
+        run.head_repository, run.secrets_available, run.approval_required = pull.head_repo, False, True
+        waiting = Attempt(number=1, status="completed", conclusion="action_required", triggering_actor=actor)
+        run.attempts.append(waiting)
+        self._notify(repo, run, "requested")
+        return run
+
+    def approve(self, repo: Repo, run: Run) -> Attempt:
+        """A maintainer approved the waiting fork run: it executes now, still without secrets."""
+        workflow = repo.workflows.get(run.path)
+        run.attempts.clear()
+        actor = Actor(login=run.actor.login, association="CONTRIBUTOR")
+        passes = workflow is not None and fixed(repo, run.head_sha, workflow.fixed_when)
+        return self._launch(repo, run, workflow, passes, actor)
 
     def _open_prs(self, repo: Repo, branch: str) -> list[int]:
         return [n for n, p in repo.pulls.items() if p.head == branch and repo.issues[n].state == "open"]

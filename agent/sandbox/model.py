@@ -101,6 +101,10 @@ class Run(Model):
     head_repository: str | None = None
     """`owner/name` of a fork the run's head came from; None: the repository itself."""
     check_suite_id: int = 0
+    secrets_available: bool = True
+    """False for a fork pull request's run: no repository secrets, a read-only GITHUB_TOKEN."""
+    approval_required: bool = False
+    """A fork pull request's run waits (conclusion action_required) until a maintainer approves it."""
     attempts: list[Attempt] = Field(default_factory=list)
     created_ts: float = Field(default_factory=time.time)
 
@@ -150,6 +154,8 @@ class Pull(Model):
     forced_mergeable: bool | None = None
     """Set by `Sandbox.set_mergeable`; overrides the trial merge."""
     maintainer_can_modify: bool = True
+    head_repo: str | None = None
+    """`owner/name` of the fork the head branch lives in; None: the repository itself."""
 
 
 class CheckRun(Model):
@@ -216,6 +222,10 @@ class Repo(Model):
     """Paths that are symbolic links (mode 120000; the blob holds the target), per path, not per commit."""
     next_number: int = 1
     next_run_number: int = 1
+    fork_of: str | None = None
+    """`owner/name` of the parent when this repository is a fork."""
+    actions_enabled: bool = True
+    """False for forks (GitHub disables Actions in a new fork): pushes there run nothing."""
 
     @property
     def full_name(self) -> str:

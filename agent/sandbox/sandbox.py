@@ -12,6 +12,7 @@ from typing import Any, Self
 from agent.sandbox import (
     api_access,
     api_actions,
+    api_forks,
     api_git,
     api_issues,
     api_meta,
@@ -30,7 +31,7 @@ from agent.sandbox.server import ApiHandler, LogHandler, LogStore, serve
 from agent.sandbox.webhooks import Hooks
 
 DEFAULT_EVENTS = ("workflow_run", "pull_request", "check_suite")
-ROUTE_MODULES = (api_access, api_actions, api_git, api_issues, api_meta, api_pulls, api_repos)
+ROUTE_MODULES = (api_access, api_actions, api_forks, api_git, api_issues, api_meta, api_pulls, api_repos)
 """The handler modules; importing them registers their REST routes."""
 
 

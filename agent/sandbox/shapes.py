@@ -33,7 +33,7 @@ def repo(base: str, r: Repo) -> dict[str, Any]:
     """The repository object of GET /repos/{o}/{r}."""
     url = f"{base}/repos/{r.full_name}"
     return {"id": r.id, "node_id": f"R_{r.id}", "name": r.name, "full_name": r.full_name,
-            "owner": user(base, r.owner), "private": r.private, "fork": False, "archived": False,
+            "owner": user(base, r.owner), "private": r.private, "fork": r.fork_of is not None, "archived": False,
             "disabled": False, "visibility": "private" if r.private else "public",
             "default_branch": r.default_branch, "url": url, "html_url": f"{base}/{r.full_name}",
             "clone_url": f"{base}/{r.full_name}.git", "git_url": f"git://github.com/{r.full_name}.git",
@@ -143,10 +143,11 @@ def pull(base: str, r: Repo, p: Pull) -> dict[str, Any]:
     out = issue(base, r, i)
     out.pop("pull_request")
     url = f"{base}/repos/{r.full_name}/pulls/{p.number}"
-    head_sha = r.branches.get(p.head, p.head_sha) if i.state == "open" else p.head_sha
+    head_sha = r.branches.get(p.head, p.head_sha) if i.state == "open" and not p.head_repo else p.head_sha
     out.update({"url": url, "issue_url": f"{base}/repos/{r.full_name}/issues/{p.number}",
                 "html_url": f"{base}/{r.full_name}/pull/{p.number}", "diff_url": f"{base}/{r.full_name}/pull/{p.number}.diff",
-                "head": _pr_end(base, r, p.head, head_sha), "base": _pr_end(base, r, p.base, p.base_sha),
+                "head": _fork_end(base, r, p, head_sha) if p.head_repo else _pr_end(base, r, p.head, head_sha),
+                "base": _pr_end(base, r, p.base, p.base_sha),
                 "merged": p.merged, "merged_at": p.merged_at, "merge_commit_sha": p.merge_commit_sha,
                 "mergeable": p.mergeable if i.state == "open" else None,
                 "mergeable_state": "clean" if p.mergeable else "dirty", "draft": p.draft,
@@ -159,6 +160,12 @@ def pull(base: str, r: Repo, p: Pull) -> dict[str, Any]:
 def _pr_end(base: str, r: Repo, branch_name: str, sha: str) -> dict[str, Any]:
     return {"label": f"{r.owner}:{branch_name}", "ref": branch_name, "sha": sha,
             "user": user(base, r.owner), "repo": repo(base, r)}
+
+
+def _fork_end(base: str, r: Repo, p: Pull, sha: str) -> dict[str, Any]:
+    owner = (p.head_repo or "").split("/")[0]
+    return {"label": f"{owner}:{p.head}", "ref": p.head, "sha": sha, "user": user(base, owner),
+            "repo": fork(base, r, p.head_repo or "")}
 
 
 def pr_brief(base: str, r: Repo, p: Pull) -> dict[str, Any]:
@@ -188,7 +195,8 @@ def run(base: str, r: Repo, w: Run, attempt: int | None = None) -> dict[str, Any
             "created_at": a.created_at, "updated_at": a.updated_at, "run_started_at": a.run_started_at,
             "actor": actor(base, w.actor), "triggering_actor": actor(base, a.triggering_actor),
             "head_commit": _head_commit(r, w.head_sha), "repository": repo_obj,
-            "head_repository": fork(base, r, w.head_repository) if w.head_repository else repo_obj}
+            "head_repository": fork(base, r, w.head_repository) if w.head_repository else repo_obj,
+            "secrets_available": w.secrets_available, "approval_required": w.approval_required}
 
 
 def fork(base: str, parent: Repo, full_name: str) -> dict[str, Any]:
