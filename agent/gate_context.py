@@ -91,12 +91,21 @@ def gate_context(pipeline: Any, full_name: str, run: dict[str, Any], plan: Plan,
     return GateContext(
         policy=pipeline.policy, actor_association=association, event=event, head_branch=run.get("head_branch"),
         is_fork=is_fork(full_name, run), repo_labels=gh.repo_labels(full_name) if gh is not None else [],
-        usage=store.usage(full_name, plan.signature, run.get("id"), now=now,
-                          scope=pipeline.policy.rate_limits.scope, exclude_plan=plan.id),
-        closed_fix_keys=store.closed_fix_keys(full_name), symlinks=symlinks_for(gh, full_name, run, plan),
-        deploy_paths=deploy_paths_for(gh, full_name, run, plan),
+        usage=usage_for(pipeline, full_name, run, plan, now), closed_fix_keys=closed_keys_for(pipeline, full_name),
+        symlinks=symlinks_for(gh, full_name, run, plan), deploy_paths=deploy_paths_for(gh, full_name, run, plan),
         run_created_at=created_at(run), now=now, paused=paused_reason(store, full_name),
+        approved_by=approval_of(store, plan),
     )
+
+
+def approval_key(plan_id: str) -> str:
+    return f"approved:{plan_id}"
+
+
+def approval_of(store: Any, plan: Plan) -> str | None:
+    """Who approved the plan on the digest issue (stored, so every re-asked gate sees it); None: nobody."""
+    found = store.get_kv(approval_key(plan.id)) if store is not None and hasattr(store, "get_kv") else None
+    return str(found) if found else None
 
 
 def paused_reason(store: Any, full_name: str) -> str | None:
@@ -117,3 +126,28 @@ def symlinks_for(gh: Any, full_name: str, run: dict[str, Any], plan: Plan) -> se
         return set()
     ref = run.get("head_sha") or gh.repo_info(full_name)["default_branch"]
     return gh.list_symlinks(full_name, ref)
+
+
+def usage_for(pipeline: Any, full_name: str, run: dict[str, Any], plan: Plan, now: datetime) -> Any:
+    """The store's counters; in stateless mode (the GitHub Action) raised to what GitHub itself shows."""
+    from agent.policy import Usage
+
+    store, policy = pipeline.store, pipeline.policy
+    counts = store.usage(full_name, plan.signature, run.get("id"), now=now,
+                         scope=policy.rate_limits.scope, exclude_plan=plan.id).model_dump()
+    if getattr(pipeline, "stateless", False):
+        from agent.github.record import agent_pulls, merged_counts, usage_counts
+
+        pulls = agent_pulls(pipeline.gh, full_name, policy.actors.branch_prefix)
+        counts = merged_counts(counts, usage_counts(pulls, plan.signature, run, now))
+    return Usage(**counts)
+
+
+def closed_keys_for(pipeline: Any, full_name: str) -> set[str]:
+    """Fix keys a human closed unmerged: the store's, and in stateless mode those GitHub's PRs record."""
+    keys = set(pipeline.store.closed_fix_keys(full_name))
+    if getattr(pipeline, "stateless", False):
+        from agent.github.record import agent_pulls, closed_fix_keys
+
+        keys |= closed_fix_keys(agent_pulls(pipeline.gh, full_name, pipeline.policy.actors.branch_prefix))
+    return keys

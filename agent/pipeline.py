@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -80,6 +81,16 @@ class Pipeline:
 
     def now(self) -> datetime:
         return self.clock() if self.clock else datetime.now(UTC)
+
+    def with_policy(self, policy: Policy) -> Pipeline:
+        """The same pipeline deciding by `policy` (a repository's narrowed one); self when it is the same."""
+        if policy == self.policy:
+            return self
+        clone = copy.copy(self)
+        clone.policy, clone.executor = policy, copy.copy(self.executor)
+        clone.executor.policy = policy
+        clone.dashboard = Dashboard(clone) if self.dashboard else None
+        return clone
 
     def handle_run(self, full_name: str, run_id: int, run_attempt: int | None = None) -> HandleResult:
         """Logs → triage → plan → gate → executor for one failed run attempt; a finished run is not redone."""
@@ -216,10 +227,20 @@ class Pipeline:
         self.store.reserve(plan.id, plan.repo, plan.signature, str(action), holder=self.job_owner)
         return True
 
+    def open_pull_for(self, plan: Plan) -> dict[str, Any] | None:
+        """An open PR of the same fix: from the store, and in stateless mode from the PRs' fix-key markers."""
+        key = fix_key(plan)
+        found = open_pull_for_fix(self.gh, self.store, plan, key)
+        if found is None and getattr(self, "stateless", False):
+            from agent.github.record import open_pull_with_fix_key
+
+            found = open_pull_with_fix_key(self.gh, plan.repo, key, self.policy.actors.branch_prefix)
+        return found
+
     def carry_out(self, full_name: str, run: dict[str, Any], diagnosis: Diagnosis, plan: Plan,
                   decision: Any) -> HandleResult:
         """The executor's part: unless the same fix is already open, do what the decision allows."""
-        existing = open_pull_for_fix(self.gh, self.store, plan, fix_key(plan)) if plan.action in (
+        existing = self.open_pull_for(plan) if plan.action in (
             Action.auto_fix, Action.pull_request) and not isinstance(decision, Deny) else None
         if existing is not None:
             return HandleResult(diagnosis, plan, decision, status="pr_open", urls=[existing.get("html_url", "")],
@@ -266,6 +287,7 @@ class Pipeline:
             self.store.set_kv(self.result_key(full_name, run["id"], run["run_attempt"]), record)
         if self.dashboard is not None:
             self.dashboard.record(full_name, run, result)
+            self.dashboard.refresh(full_name, run)
         return result
 
     def stored_result(self, full_name: str, run_id: int, attempt: int, record: dict[str, Any]) -> HandleResult:

@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from agent.drafts import clean
+from agent.executor.digest import APPROVE, approve, decisions_in, render_digest, veto, week_items
 from agent.gate_context import gate_context
 from agent.github import GitHubError, NotFound
 from agent.models import Action, Plan
@@ -59,12 +60,13 @@ def render_row(entry: dict[str, Any]) -> str:
             f"| `{_cell(entry['limit'])}`: {_cell(entry['reason'])} | {_cell(entry['since'])} |")
 
 
-def render_body(full_name: str, entries: list[dict[str, Any]]) -> str:
-    """The issue body: the hidden marker, then a table of held runs (oldest first), or a line saying none."""
+def render_body(full_name: str, entries: list[dict[str, Any]], digest: str = "") -> str:
+    """The issue body: the hidden marker, the week's digest, then a table of held runs (oldest first)."""
     rows = sorted(entries, key=lambda e: (e["since"], e["run_id"]))
-    lines = [DASHBOARD_MARKER, f"## {DASHBOARD_TITLE}", "",
-             ("Failed runs the agent's rate limits are holding back. Each leaves this list once it is handled; "
-              f"to retry one now: `agent fix <run id> --repo {full_name}`."), ""]
+    lines = [DASHBOARD_MARKER, f"## {DASHBOARD_TITLE}", ""] + ([digest, ""] if digest else [])
+    lines += [f"### Held back by rate limits ({len(rows)})",
+              ("Failed runs the agent's rate limits are holding back. Each leaves this list once it is handled; "
+               f"to retry one now: `agent fix <run id> --repo {full_name}`."), ""]
     if not rows:
         lines.append("Nothing is held back right now.")
     else:
@@ -121,13 +123,42 @@ class Dashboard:
         with repo_lock(full_name):
             state = self.store.get_kv(self.key(full_name)) or {"issue": None, "held": {}}
             held = list(state["held"].values())
-            body, issue = render_body(full_name, held), self.find(full_name, state.get("issue"))
+            items = week_items(self.store, full_name, self.pipeline.now())
+            body = render_body(full_name, held, render_digest(items))
+            issue = self.find(full_name, state.get("issue"))
             if issue is None:
-                return self.create(full_name, body, probe) if held else None
+                return self.create(full_name, body, probe) if held or items["waiting"] or items["merged"] else None
             reopen = "open" if held and issue.get("state") == "closed" else None
             if issue.get("body") == body and reopen is None:
                 return issue
             return self.gh.update_issue(full_name, issue["number"], body=body, state=reopen)
+
+    def refresh(self, full_name: str, run: dict[str, Any]) -> dict[str, Any] | None:
+        """Act on the boxes a maintainer changed, then show the current week (writes only when the gate allows)."""
+        try:
+            state = self.store.get_kv(self.key(full_name)) or {"issue": None, "held": {}}
+            issue = self.find(full_name, state.get("issue"))
+            if issue is not None:
+                self.act_on_boxes(full_name, issue.get("body") or "")
+            entry = {"signature": "digest", "run_id": int(run["id"]), "attempt": int(run.get("run_attempt") or 1),
+                     "category": "unknown"}
+            return self.sync(full_name, run, entry)
+        except GitHubError as exc:
+            log.warning("dashboard issue of %s not refreshed: %s", full_name, exc)
+            return None
+
+    def act_on_boxes(self, full_name: str, body: str) -> list[tuple[str, str, str]]:
+        """Approve the ticked waiting plans and revert the unticked merged fixes, each once."""
+        done = []
+        for kind, plan_id in decisions_in(body):
+            key = f"digest-acted:{full_name.lower()}:{kind}:{plan_id}"
+            if self.store.get_kv(key):
+                continue
+            result = (approve if kind == APPROVE else veto)(self.pipeline, full_name, plan_id)
+            status = getattr(result, "status", "nothing to do")
+            self.store.set_kv(key, {"status": status, "at": self.pipeline.now().isoformat()})
+            done.append((kind, plan_id, status))
+        return done
 
     def find(self, full_name: str, number: int | None) -> dict[str, Any] | None:
         """The dashboard issue: by the number stored, else by its marker on GitHub (then stored)."""

@@ -33,6 +33,8 @@ class GateContext(BaseModel):
     run_created_at: datetime | None = Field(None, description="When the run was created (None: age unknown).")
     now: datetime = Field(default_factory=lambda: datetime.now(UTC), description="The decision time.")
     paused: str | None = Field(None, description="Why `agent pause` stopped writes here (None: not paused).")
+    approved_by: str | None = Field(None, description="Who approved this plan on the digest issue (a human with "
+                                    "write access); lifts a needs-human cap, never a refusal.")
 
     @field_validator("run_created_at", "now")
     @classmethod
@@ -59,9 +61,18 @@ def _decide(plan: Plan, ctx: GateContext) -> Decision:
     stop = kill_switch(ctx)
     if stop:
         return Deny(stop[1], rule=stop[0], policy_version=version, flags=flags)
-    decision = _apply_rules(plan, ctx, version, flags)
+    decision = with_approval(_apply_rules(plan, ctx, version, flags), ctx)
     if ctx.policy.dry_run:
         return Deny(f"dry run: would {summary(decision)}", rule="dry_run", policy_version=version, flags=flags)
+    return decision
+
+
+def with_approval(decision: Decision, ctx: GateContext) -> Decision:
+    """A human's approval turns "auto_fix, but only as a PR for a human" back into auto_fix; nothing else."""
+    if (ctx.approved_by and isinstance(decision, Downgrade) and decision.original == Action.auto_fix
+            and decision.to == Action.pull_request):
+        return Allow(Action.auto_fix, policy_version=decision.policy_version,
+                     flags=(*decision.flags, f"approved_by:{ctx.approved_by}"))
     return decision
 
 
