@@ -53,9 +53,10 @@ def run_fix(run_id: int, repo: str, gh, dry_run: bool, verify_timeout: float, po
     from agent.llm.configured import model_from_env
     from agent.pipeline import Pipeline
     from agent.policy.lookup import load_configured_policy
+    from agent.policy.overlay import RepositoryPolicies
     from agent.store import Store
 
-    policy = load_configured_policy(policies)
+    policy = RepositoryPolicies(gh, load_configured_policy(policies)).policy_for(repo)
     if dry_run:
         policy = policy.model_copy(update={"dry_run": True})
     store = Store(db_path())
