@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from agent.github import GitHub
 from agent.policy import load_policy
 from agent.sandbox import Sandbox
 from agent.sandbox.cases import case_files, read_case, read_logs
+from agent.stats import collect_stats
 from agent.store import Store
 
 REPO = "Apra-Labs/ApraPipes"
@@ -61,6 +63,10 @@ class DemoReport:
     runs: list[DemoRun]
     outcomes: dict[str, Any]
     missing: list[str] = field(default_factory=list)
+    dashboard: str = ""
+    """The daemon's dashboard URL (served while the demo ran)."""
+    stats: dict[str, Any] = field(default_factory=dict)
+    """`agent stats` of the demo's repository at the end of the run."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,7 +109,8 @@ def prepare_home(home: Path) -> Path:
     return home
 
 
-def run_demo(home: Path, timeout: float = 60.0, log: JsonLog | None = None) -> DemoReport:
+def run_demo(home: Path, timeout: float = 60.0, log: JsonLog | None = None,
+             hold: Callable[[str], None] | None = None) -> DemoReport:
     """Start the sandbox and the daemon, deliver the three webhooks, wait until all are handled."""
     prepare_home(home)
     started = time.monotonic()
@@ -125,13 +132,18 @@ def run_demo(home: Path, timeout: float = 60.0, log: JsonLog | None = None) -> D
             for run in scenario:
                 sb.notify_run(REPO, run.run_id, "completed")
             missing = wait_handled(store, scenario, started + timeout)
+            sb.wait_for_runs(REPO, timeout=5)
+            stats, dashboard = collect_stats(gh, store, [REPO], "30d"), daemon.receiver.url
+            if hold is not None:
+                hold(dashboard)
         finally:
             daemon.stop()
         sb.wait_for_runs(REPO, timeout=5)
         timeline.finish(store, sb)
         outcomes = sandbox_outcomes(gh)
         store.close()
-        report = DemoReport(False, round(time.monotonic() - started, 2), sb.url, REPO, scenario, outcomes, missing)
+        report = DemoReport(False, round(time.monotonic() - started, 2), sb.url, REPO, scenario, outcomes, missing,
+                            dashboard, stats)
     report.missing += unexpected(report)
     report.ok = not report.missing
     return report
@@ -193,6 +205,12 @@ def render(report: DemoReport) -> str:
     for key, title in (("merged_prs", "merged PR"), ("open_prs", "open PR"), ("issues", "issue")):
         for item in report.outcomes.get(key, []):
             lines.append(f"{title:<10} #{item['number']} {item['title']}\n{'':11}{item['api_url']}")
+    if report.stats:
+        from agent.cli.stats import render as render_stats
+
+        lines += ["", "agent stats (this run):", *(f"  {line}" for line in render_stats(report.stats).splitlines()[1:])]
+    if report.dashboard:
+        lines.append(f"\ndashboard  {report.dashboard}  (and {report.dashboard}metrics) — served while the demo ran")
     verdict = "all three handled" if report.ok else "NOT OK: " + "; ".join(report.missing)
     lines.append(f"\n{verdict} in {report.seconds:.1f} s")
     return "\n".join(lines)

@@ -6,16 +6,21 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+AGENT_BRANCH_PREFIX = "auto-fix/"
+"""The agent's fix branches (policies.yaml actors.branch_prefix); their runs are not the repository's."""
+MAX_RUNS = 1000
+"""Newest runs read per repository."""
 RED = frozenset({"failure", "timed_out", "startup_failure"})
 COUNTED = RED | {"success"}
 """Conclusions that count towards the green rate; cancelled, skipped, neutral and action_required do not."""
 
 FIGURES = {
     "green_rate": "successful runs / runs that ended success, failure, timed_out or startup_failure, per workflow "
-                  "and branch (cancelled, skipped and action_required runs are left out)",
+                  "and branch (cancelled, skipped and action_required runs, and the agent's own fix branches, "
+                  "are left out)",
     "mttr_minutes": "per red streak of a workflow on a branch: from the first failed run's start to the end of the "
                     "next successful run; median and p90, split by who ended it: the agent (it merged a fix or "
                     "re-ran a run of the streak) or a human",
@@ -190,9 +195,12 @@ def store_rows(store: Any, repos: list[str], window: Window) -> dict[str, Any]:
     }
 
 
-def compute(runs: list[dict[str, Any]], rows: dict[str, Any], window: Window) -> dict[str, Any]:
-    """Every KPI for the runs (GitHub) and rows (store) of the window."""
-    runs = [run for run in runs if window.holds(run.get("created_at"))]
+def compute(runs: list[dict[str, Any]], rows: dict[str, Any], window: Window,
+            agent_prefix: str = AGENT_BRANCH_PREFIX) -> dict[str, Any]:
+    """Every KPI for the runs (GitHub) and rows (store) of the window; runs on the agent's own fix branches
+    are left out (their CI is the agent's verification, not the repository's health)."""
+    runs = [run for run in runs if window.holds(run.get("created_at"))
+            and not str(run.get("head_branch") or "").startswith(agent_prefix)]
     actions, outcomes, plans = rows["actions"], rows["outcomes"], rows["plans"]
     green = green_rates(runs)
     total_green, total = sum(row["green"] for row in green), sum(row["runs"] for row in green)
@@ -207,3 +215,14 @@ def compute(runs: list[dict[str, Any]], rows: dict[str, Any], window: Window) ->
         "llm": llm_spend(rows["llm_runs"]),
         "runner_incidents": incident_counts(rows["incidents"]),
     }
+
+
+def collect_stats(gh: Any, store: Any, repos: list[str], since: str, now: datetime | None = None) -> dict[str, Any]:
+    """The KPIs of `repos` over the window (`since`: 30d, 12h or an ISO date)."""
+    now = now or datetime.now(UTC)
+    window = Window(parse_since(since, now), now)
+    runs = []
+    for repo in repos:
+        runs += gh.list_runs(repo, status="completed", created=f">={window.since.date().isoformat()}", limit=MAX_RUNS)
+    figures = compute(runs, store_rows(store, repos, window), window)
+    return {"repos": repos, **figures}

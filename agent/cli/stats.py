@@ -11,9 +11,6 @@ import typer
 from agent.cli.options import GITHUB_URL_HELP, TOKEN_HELP, github_api_url, github_client, repo_name
 from agent.errors import BadInput
 
-MAX_RUNS = 1000
-"""Newest runs read per repository."""
-
 
 def _help() -> str:
     from agent.stats import FIGURES
@@ -24,22 +21,6 @@ def _help() -> str:
 
 def register(app: typer.Typer) -> None:
     app.command(help=_help())(stats)
-
-
-def collect(gh: Any, store: Any, repos: list[str], since: str, now: datetime | None = None) -> dict[str, Any]:
-    """The KPIs of `repos` over the window (`since`: 30d, 12h or an ISO date)."""
-    from agent.stats import Window, compute, parse_since, store_rows
-
-    now = now or datetime.now(UTC)
-    try:
-        window = Window(parse_since(since, now), now)
-    except ValueError:
-        raise BadInput(f"--since {since!r}: expected e.g. 30d, 12h, 90m or a date such as 2026-11-01") from None
-    runs = []
-    for repo in repos:
-        runs += gh.list_runs(repo, status="completed", created=f">={window.since.date().isoformat()}", limit=MAX_RUNS)
-    figures = compute(runs, store_rows(store, repos, window), window)
-    return {"repos": repos, **figures}
 
 
 def render(figures: dict[str, Any]) -> str:
@@ -72,7 +53,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     from agent.config import db_path
-    from agent.stats import parse_since
+    from agent.stats import collect_stats, parse_since
     from agent.store import Store
 
     repos = [repo_name(name) for name in repo] or [repo_name(None)]
@@ -80,5 +61,5 @@ def stats(
         parse_since(since, datetime.now(UTC))
     except ValueError:
         raise BadInput(f"--since {since!r}: expected e.g. 30d, 12h, 90m or a date such as 2026-11-01") from None
-    figures = collect(github_client(github_api_url(github_url), token), Store(db_path()), repos, since)
+    figures = collect_stats(github_client(github_api_url(github_url), token), Store(db_path()), repos, since)
     print(json.dumps(figures, indent=2, default=str) if as_json else render(figures))

@@ -77,10 +77,9 @@ class WebPages:
 
     def render(self, now: datetime | None = None) -> str:
         """The dashboard from GitHub's runs and the store, now."""
-        from agent.cli.stats import MAX_RUNS
         from agent.knowledge.learning import kb_stats
         from agent.policy.budget import EXHAUSTED_KEY
-        from agent.stats import Window, compute, parse_since, store_rows
+        from agent.stats import MAX_RUNS, Window, compute, parse_since, store_rows
         from agent.web.dashboard import TREND_DAYS, page, trend
 
         now = now or datetime.now(UTC)
