@@ -101,7 +101,7 @@ CASES = [
      {}, {}, Deny, None, "content.forbidden"),
     ("write-all is denied",
      {"edits": new_text(FIXED.replace("permissions:\n  contents: read", "permissions: write-all"))}, {}, {},
-     Deny, None, "content.forbidden"),
+     Deny, None, "path.refused"),
     ("dropping the permissions block is denied",
      {"edits": new_text(FIXED.replace("permissions:\n  contents: read\n", ""))}, {}, {}, Deny,
      None, "content.forbidden"),
