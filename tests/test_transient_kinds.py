@@ -63,6 +63,12 @@ TRANSIENT = {
         "Cloning into 'vendor'...",
         ("fatal: unable to access 'https://git.example.org/libs/vendor.git/': gnutls_handshake() failed: Error in the pull "
         "function."), "ERROR: Job failed: exit code 128"], Category.network),
+    "pip download read timeout ending a traceback": (HOSTED[:2] + ["##[group]Run pip install -r requirements.txt",
+        "Traceback (most recent call last):",
+        '  File "/usr/lib/python3/site-packages/pip/_vendor/urllib3/response.py", line 438, in _error_catcher',
+        "socket.timeout: The read operation timed out",
+        ("pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', "
+        "port=443): Read timed out."), "##[error]Process completed with exit code 2."], Category.network),
     "github api rate limit": (HOSTED[:2] + ["##[group]Run gh release download v1.2.0",
         "HTTP 403: API rate limit exceeded for installation ID 4321. (https://api.github.com/repos/org/app/releases)",
         "##[error]Process completed with exit code 1."], Category.network),
@@ -91,6 +97,15 @@ REAL = {
         "error: test failed, to rerun pass `-p codec --lib`", "ERROR: Job failed: exit code 101"],
     "cancelled on a hosted runner (a person or a failed sibling)": HOSTED + [
         "Start 3: pipeline_tests", "##[error]The operation was canceled."],
+    "a link checker reporting unreachable links": [
+        "$ awesome_bot README.md --allow-redirect", "Issues :-(", "> Links",
+        "  1. 404 https://example.org/retired-project",
+        ("  2. https://unreachable.example.net/ Failed to open TCP connection to unreachable.example.net:443 "
+        "(Connection timed out)"), "ERROR: Job failed: exit code 1"],
+    "coverage upload failing after the tests failed (Travis after_script)": [
+        "$ mix test", "  1) test renders errors (App.ErrorTest)", "     Assertion with == failed",
+        "Finished in 4.1 seconds", "83 tests, 1 failure", 'The command "mix test" exited with 1.',
+        "$ ./upload-coverage.sh", "<head><title>502 Bad Gateway</title></head>", "Done. Your build exited with 1."],
     "disk full is the runner's state, not a blip": [
         "$ cargo build --release", "LLVM ERROR: IO failure on output stream: No space left on device",
         "error: could not compile `server` (bin \"server\")", "ERROR: Job failed: exit code 1"],

@@ -91,3 +91,10 @@ def test_a_long_job_is_judged_by_its_end():
     diagnosis = triage(text.encode("utf-8"))
     assert diagnosis.known_issue is None
     assert diagnosis.proposed_action == "rerun" and diagnosis.category == "runner"
+
+
+def test_a_network_shaped_line_that_does_not_end_the_job_escalates():
+    diagnosis = triage(_job_log(["Checking links in README.md",
+                                 "curl: (22) The requested URL returned error: 404 Not Found",
+                                 "1 dead link found"]))
+    assert diagnosis.known_issue is None and diagnosis.proposed_action == "escalate"

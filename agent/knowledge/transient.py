@@ -108,11 +108,15 @@ CANCELLED = Kind("runner-cancelled", Category.runner, "a self-hosted runner canc
 
 SELF_HOSTED = r"Requested labels: .*self-hosted|(?i)self-hosted runner"
 
+CHECKED_URL = r"^\s*(?:(?:\d+[.)]|[-*•✗✖×]|\[[^\]]{1,12}\]|\d+\s*\|[^|]{0,20}\|)\s*)+(?:\d{3}\s+)?<?https?://"
+"""A report item about a URL the job was checking (a link checker's finding), not the job's own connection."""
+
 REAL_FAILURE: tuple[str, ...] = (
     r"error\[E\d{4}\]|(?i:could not compile)|\.\w{1,5}:\d+(?::\d+)?: (?:fatal )?error|\berror [A-Z]{1,3}\d{3,5}\b",
     r"(?i:undefined reference to|ld returned \d+ exit status|linking with .{0,40} failed|unresolved external symbol)",
     r"(?i:test result: FAILED|\[  FAILED  \]|\btests? failed\b|\b[1-9]\d* (?:tests? )?failed(?:[,;]| out of)|panicked at)",
-    r"^--- FAIL|^FAIL\b|AssertionError|(?i:assert(?:ion)? failed)|Traceback \(most recent call last\)",
+    r"^--- FAIL|^FAIL\b|AssertionError|(?i:assert(?:ion)? failed)",
+    r"(?i:\b[1-9]\d* failures?\b|\bFailures: [1-9]|\bErrors: [1-9]|\b[1-9]\d* (?:examples?|specs?) failed)",
     r"^Diff in |(?i:would reformat|clippy::|[1-9]\d* vulnerabilit(?:y|ies) found|lint (?:failed|errors?))",
     r"SyntaxError|TypeError|(?i:cannot find (?:symbol|type|value|function))",
     r"(?i:No space left on device|Killed signal terminated|out of memory|exit code 137)",
@@ -121,6 +125,9 @@ REAL_FAILURE: tuple[str, ...] = (
 
 COMMAND_START = r"^\$ |^##\[group\]Run |^\[command\]|^##\[command\]"
 """A command echo (GitLab `$ cmd`, GitHub `Run cmd`): output above it belongs to an earlier command."""
+
+COMMAND_FAILED = r"The command \".*\" exited with [1-9]\d*\.|##\[error\]Process completed with exit code [1-9]"
+"""The runner saying a command failed (Travis, GitHub Actions): later output is clean-up (after_script, always())."""
 
 NOISE = (r"^\s*$|^(?:real|user|sys)\s+\d+m[\d.]+s$|^Cleaning up (?:project directory|file based)"
          r"|^Uploading artifacts|^##\[(?:endgroup|group)\]")
@@ -149,10 +156,15 @@ class _Rules:
         self.kinds = MultiPattern([pattern for kind in kinds for pattern in kind.patterns])
         self.real = MultiPattern(list(REAL_FAILURE))
         self.command, self.noise = MultiPattern([COMMAND_START]), MultiPattern([NOISE])
+        self.command_failed = MultiPattern([COMMAND_FAILED])
         self.self_hosted = MultiPattern([SELF_HOSTED])
+        self.checked_url = MultiPattern([CHECKED_URL])
 
     def kind_of(self, text: str, self_hosted: bool) -> Kind | None:
-        """The first kind whose pattern matches `text` (a cancel counts only on a self-hosted runner)."""
+        """The first kind whose pattern matches `text`; none for a checked URL's report item, and a cancel
+        counts only on a self-hosted runner."""
+        if self.checked_url.which(text):
+            return None
         for index in self.kinds.which(text):
             if self.owners[index] is not CANCELLED or self_hosted:
                 return self.owners[index]
@@ -164,10 +176,16 @@ def _rules() -> _Rules:
     return _Rules()
 
 
+def failure_end(lines: Sequence[str]) -> int:
+    """Where the failure ends: after the last line saying a command failed, else at the end of the job."""
+    command_failed = _rules().command_failed
+    return next((n + 1 for n in range(len(lines) - 1, -1, -1) if command_failed.which(lines[n])), len(lines))
+
+
 def boundary(lines: Sequence[str], size: int = TAIL_LINES) -> list[str]:
-    """The last `size` substantive lines of the job, not reaching above the last command echo."""
+    """The last `size` substantive lines up to the failure's end, not reaching above the last command echo."""
     rules, chosen = _rules(), []
-    for text in reversed(lines):
+    for text in reversed(lines[:failure_end(lines)]):
         text = text.strip()
         if len(chosen) == size or rules.command.which(text):
             break
@@ -234,18 +252,17 @@ def build_failure_at_boundary(lines: Sequence[str]) -> bool:
 def boundary_decision(run: RunLog, window: Window, known: KnownIssue | None) -> tuple[Category, Action] | None:
     """(category, action) when the failure boundary decides a re-run, else None (the usual rules apply).
 
-    Without a known issue, a transient kind that ends the job → (its category, rerun). A transient category
-    (of the known issue, with no fixed action of its own, or of the window's error shapes) whose boundary
-    shows a build failure → escalate: the network line it came from was not what failed the job.
-    Any other known issue is left alone.
+    Without a known issue the boundary alone decides: a transient kind that ends the job → (its category,
+    rerun); a transient-looking error shape elsewhere in the log → escalate. A known issue of a transient
+    category (and no fixed action of its own) whose boundary shows a build failure → escalate: the network
+    line it matched was not what failed the job. Any other known issue is left alone.
     """
     if known is not None and (known.category not in TRANSIENT_CATEGORIES or known.action):
         return None
     lines = failed_job_lines(run, window)
     found = judge(lines)
-    category = known.category if known is not None else window.category
     if found is not None:
-        return (category if known is not None else found.category), Action.rerun
-    if category in TRANSIENT_CATEGORIES and build_failure_at_boundary(lines):
-        return category, Action.escalate
-    return None
+        return (found.category if known is None else known.category), Action.rerun
+    if known is None:
+        return (window.category, Action.escalate) if window.category in TRANSIENT_CATEGORIES else None
+    return (known.category, Action.escalate) if build_failure_at_boundary(lines) else None
