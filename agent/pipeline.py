@@ -216,7 +216,7 @@ class Pipeline:
         if getattr(self, "stateless", False) or not hasattr(self.store, "reserve"):
             return ctx
         usage = self.store.usage(full_name, plan.signature, run.get("id"), now=ctx.now,
-                                 scope=self.policy.rate_limits.scope)
+                                 scope=self.policy.rate_limits.scope, exclude_plan=plan.id)
         return ctx.model_copy(update={"usage": usage})
 
     def reserve(self, plan: Plan, decision: Any) -> bool:

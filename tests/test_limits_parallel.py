@@ -4,6 +4,7 @@ repository's name (keys are case-insensitive, as GitHub's names are)."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from test_executor_kit import (
     MEMBER,
@@ -16,7 +17,7 @@ from test_executor_kit import (
     repo_files,
 )
 
-from agent.store import Store
+from agent.store import Store, iso, utc_now
 
 pytest_plugins = ["test_executor_kit"]
 """The sandbox (`sb`) and `home` fixtures."""
@@ -81,4 +82,13 @@ def test_a_reservation_counts_against_other_plans_but_not_its_own_until_released
     assert store.usage(REPOS[0], "s" * 16, None, exclude_plan="plan-a").auto_fixes_today == 0
     assert store.usage(REPOS[1], "s" * 16, None).auto_fixes_today == 0
     store.release_reservation("plan-a")
+    assert store.usage(REPOS[0], "s" * 16, None).auto_fixes_today == 0
+
+
+def test_a_crashed_workers_reservation_lapses_after_its_time(home):
+    store = Store(home / "agent.db")
+    store.reserve("plan-crashed", REPOS[0], "s" * 16, "auto_fix")
+    assert store.usage(REPOS[0], "s" * 16, None).auto_fixes_today == 1
+    with store.transaction() as db:  # the worker died four hours ago, before it released its reservation
+        db.conn.execute("UPDATE reservations SET created_at = ?", (iso(utc_now() - timedelta(hours=4)),))
     assert store.usage(REPOS[0], "s" * 16, None).auto_fixes_today == 0

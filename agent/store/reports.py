@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from agent.store.connection import Connection, as_utc, clean_text, iso, repo_key
+from agent.store.connection import Connection, as_utc, clean_text, iso, repo_key, utc_now
 from agent.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from agent.policy import Usage
 
+RESERVATION_TTL = 3 * 3600
+"""Seconds a reservation holds its place: longer than any CI wait; a crashed worker's reservation lapses."""
 LIVE = "status != 'failed'"
 """An action counts against a limit while intended or done: an in-flight intent is fail-closed."""
 
@@ -120,7 +122,9 @@ class ReportStore(Connection):
         pending = (f"SELECT action, lower(repo) AS repo, signature FROM reservations r WHERE NOT EXISTS "
                    f"(SELECT 1 FROM actions a WHERE a.plan_id = r.plan_id AND a.kind IN ('pull_request', 'merge') "
                    f"AND a.{LIVE})")
-        rows = self.db.conn.execute(pending + " AND r.plan_id IS NOT ?", (exclude_plan,)).fetchall()
+        fresh = iso(utc_now() - timedelta(seconds=RESERVATION_TTL))
+        rows = self.db.conn.execute(pending + " AND r.plan_id IS NOT ? AND r.created_at >= ?",
+                                    (exclude_plan, fresh)).fetchall()
         mine = [row for row in rows if repo is None or row[1] == repo]
         return {"auto_fix": sum(row[0] == "auto_fix" for row in mine), "any": len(mine),
                 "signature": sum(row[1] == signature_repo and row[2] == signature for row in rows)}
