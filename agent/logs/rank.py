@@ -26,7 +26,8 @@ PROXIMITY, HALF_LIFE = 3.0, 200
 """Bonus for a line just above the failure boundary, halved every HALF_LIFE lines further up."""
 AFTER_BOUNDARY = 6.0
 REPEATED_SHAPE = 3.5
-"""Penalty for a line of the same shape as one shortly above it (a cascade: the first one is the cause)."""
+"""Penalty for a line of the same cause shape as one shortly above it (a cascade: the first one is the cause).
+Block headers are exempt: each failing test is its own failure."""
 IN_GREEN = 5.0
 """Penalty for a line whose normalised form also appears in the last green run's log."""
 BLOCK_LINES = 4
@@ -38,7 +39,7 @@ _LEAD = re.compile(r"\S+?(?::\d+(?::\d+)?:|\(\d+(?:,\d+)?\):) ")
 _EXCEPTION = re.compile(r"\b[A-Z]\w*(?:Error|Exception|Failure)\b")
 _NOISE = re.compile(
     r"(?i)\b0 (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed):? 0\b|\bwarning\b|-W(?:no-)?error"
-    r"|\bno errors?\b|\b(?:pass(?:ed|ing)?|ok|success(?:ful(?:ly)?)?|ignor(?:e|ed|ing)|skipp(?:ed|ing))\b|deprecat"
+    r"|\bno errors?\b|During handling of the above exception|The above exception was the direct cause|\b(?:pass(?:ed|ing)?|ok|success(?:ful(?:ly)?)?|ignor(?:e|ed|ing)|skipp(?:ed|ing))\b|deprecat"
 )
 _COMMAND = re.compile(r"^(?:\$ |\+ |>>> |Running |Executing |\[command\]|\S+ -\S+ -\S+ -\S+)")
 
@@ -109,6 +110,8 @@ class Block:
     categories: dict[int, set]
     """Each member line's categories."""
     summary: bool
+    shaped: bool = False
+    """The first line has a cause or header shape: the block may rank as high as its best member."""
 
 
 def scored_blocks(steps: list[Step], hits: dict[int, dict[int, list[int]]], boundary: int,
@@ -121,7 +124,7 @@ def scored_blocks(steps: list[Step], hits: dict[int, dict[int, list[int]]], boun
         for index, shapes in sorted(hits[id(step)].items()):
             roles = {SHAPES[i].role for i in shapes}
             text = step.lines[index].text
-            kind = min((i for i in shapes if SHAPES[i].role in ("cause", "header")), default=None)
+            kind = min((i for i in shapes if SHAPES[i].role == "cause"), default=None)
             score = line_score(text, roles) + proximity(boundary - position - index)
             if kind is not None:
                 score -= REPEATED_SHAPE * (position + index - last_of_kind.get(kind, -HALF_LIFE) < HALF_LIFE)
@@ -133,7 +136,7 @@ def scored_blocks(steps: list[Step], hits: dict[int, dict[int, list[int]]], boun
             categories = {m: {SHAPES[i].category for i in hits[id(step)].get(m, ()) if SHAPES[i].category}
                           for m in members}
             blocks.append(Block(min(score, SUMMARY_CAP) if summary else score, position + index, step,
-                                members, categories, summary))
+                                members, categories, summary, bool(roles & {"cause", "header"})))
         position += len(step.lines)
     return _lifted(blocks)
 
@@ -142,9 +145,28 @@ def _lifted(blocks: list[Block]) -> list[Block]:
     """Each block scored as its best member line (a test's header as high as the assertion under it)."""
     by_line = {(id(b.step), b.members[0]): b.score for b in blocks}
     for block in blocks:
-        if not block.summary and len(block.members) > 1:
+        if block.shaped and not block.summary and len(block.members) > 1:
             block.score = max(block.score, *(by_line.get((id(block.step), m), block.score) for m in block.members))
     return blocks
+
+
+LAST_WORDS = 3
+"""Output lines just above a text log's exit statement: the failed command's last words, always context."""
+_NOT_OUTPUT = re.compile(r"^(?:travis_|section_|\$ |##\[|\[truncated )")
+
+
+def last_words(steps: list[Step], boundary: int, count: int = LAST_WORDS) -> list[Block]:
+    """The last `count` output lines above position `boundary`, each a block scored just at MIN_SCORE."""
+    found, position = [], sum(len(step.lines) for step in steps)
+    for step in reversed(steps):
+        position -= len(step.lines)
+        for index in range(min(len(step.lines), boundary - position) - 1, -1, -1):
+            text = step.lines[index].text.strip()
+            if len(found) == count:
+                return found
+            if text and not _NOT_OUTPUT.match(text):
+                found.append(Block(MIN_SCORE, position + index, step, [index], {index: set()}, False))
+    return found
 
 
 def pick(blocks: list[Block], limit: int, context: int = 2) -> list[Cause]:

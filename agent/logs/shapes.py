@@ -9,7 +9,7 @@ from __future__ import annotations
 from agent.logs.toolchains import ERROR_WORDS, START, SUMMARY, TOOLCHAIN_SHAPES, Shape
 from agent.models import Category as C
 
-__all__ = ["CATEGORY_PRIORITY", "EXIT_BOUNDARY", "SHAPES", "START", "TEXT_EXIT", "Shape", "heuristic_category"]
+__all__ = ["CATEGORY_PRIORITY", "EXIT_BOUNDARY", "JOB_VERDICT", "SHAPES", "START", "TEXT_EXIT", "Shape", "heuristic_category"]
 
 
 SHAPES: tuple[Shape, ...] = (
@@ -61,16 +61,17 @@ SHAPES: tuple[Shape, ...] = (
 CATEGORY_PRIORITY: tuple[C, ...] = (
     C.runner, C.timeout, C.disk_space, C.out_of_memory, C.container_incompatible, C.permissions,
     C.action_deprecated, C.workflow_config, C.registry_fetch, C.toolchain, C.test_failure, C.compile_error,
-    C.link_error, C.dependency_missing, C.network,
+    C.link_error, C.dependency_missing, C.dependency_version, C.network,
 )
 """When several categories show, the first of these wins: a decisive cause beats its consequences
 (a test runner's summary beats the compiler-shaped `file.cpp(88): error: in "case"` lines of Boost.Test)."""
 
 EXIT_BOUNDARY = r"##\[error\]Process completed with exit code (\d+)\."
 """The step boundary: where a `run:` step failed, not why."""
-TEXT_EXIT = (r"The command \".*\" (?:failed and )?exited with [1-9]\d*|ERROR: Job failed|^Finished: FAILURE"
-             r"|script returned exit code [1-9]|Your build exited with [1-9]")
-"""Where a plain log says its build failed (Travis, GitLab, Jenkins): the failure boundary of a text log."""
+TEXT_EXIT = r"The command \".*\" (?:failed and )?exited with [1-9]\d*|script returned exit code [1-9]"
+"""Where a plain log says a command failed (Travis, Jenkins): the failure boundary of a text log."""
+JOB_VERDICT = r"ERROR: Job failed|^Finished: FAILURE|Your build exited with [1-9]"
+"""Where a plain log says the job failed (GitLab, Jenkins, Travis): the boundary when no command exit says more."""
 
 
 def heuristic_category(categories: set[C]) -> C:

@@ -42,14 +42,28 @@ TOOLCHAIN_SHAPES: tuple[Shape, ...] = (
           C.test_failure, role="header"),
     Shape("mocha", START + r" {2,}\d+\) \S|" + INDENT + r"(?:AssertionError|AssertError)\b", C.test_failure),
     Shape("node", INDENT + r"(?:Error: Cannot find module|SyntaxError: |ReferenceError: |TypeError: )"
-          r"|npm ERR! (?:code E(?:404|RESOLVE|NOTFOUND|INTEGRITY|ACCES)|404 )", C.dependency_missing),
-    Shape("rust", START + r"error\[E\d{4}\]: |" + INDENT + r"thread '\S*' panicked at|" + START
-          + r"---- \S+ stdout ----$|" + START + r"test \S+ \.\.\. FAILED$", C.compile_error),
-    Shape("dotnet", r": (?:fatal )?error (?:CS|FS|BC|NU|NETSDK|CA|IDE)\d{4}: ", C.compile_error),
+          r"|npm ERR! (?:code E(?:404|NOTFOUND|INTEGRITY|ACCES)|404 )", C.dependency_missing),
+    Shape("rust", START + r"error\[E\d{4}\]: ", C.compile_error),
+    Shape("rust-test", INDENT + r"thread '\S*' panicked at|" + START + r"---- \S+ stdout ----$|" + START
+          + r"test \S+ \.\.\. FAILED$", C.test_failure),
+    Shape("source-compile", r"\.(?:java|kt|kts|scala|go|rs|ts|tsx|cs|fs|vb|swift)(?::\d+(?::\d+)?:|\(\d+,\d+\):) "
+          r"(?:error\b|undefined: |cannot use |syntax error)|\.java:\[\d+,\d+\] |\berror TS\d{4}:", C.compile_error),
+    Shape("toolchain-version", r"requires rustc [\d.]+|requires (?:Java|JDK|Go|go|Node(?:\.js)?|Python) (?:version )?"
+          r"[\d.]+ or (?:newer|later|higher)|unsupported class file major version", C.toolchain),
+    Shape("dotnet", r": (?:fatal )?error (?:CS|FS|BC|NETSDK|CA|IDE)\d{4}: ", C.compile_error),
+    Shape("packages", r"error NU1\d{3}: |Could not (?:resolve dependencies|find artifact)|was not found in https?://"
+          r"|No matching distribution found for|Could not find a version that satisfies", C.dependency_missing),
+    Shape("versions", r"npm ERR! code ERESOLVE|ERESOLVE (?:unable to resolve|could not resolve)|Conflicting peer dependency"
+          r"|ResolutionImpossible|version solving failed", C.dependency_version),
+    Shape("jvm-oom", r"OutOfMemoryError|JavaScript heap out of memory|MemoryError$", C.out_of_memory),
+    Shape("net-timeout", r"ReadTimeoutError|ConnectTimeoutError|Read timed out|ETIMEDOUT|socket hang up", C.network),
     Shape("xunit", INDENT + r"(?:Error Message:|Assert\.\w+\(\) Failure)", C.test_failure),
     Shape("gtest", START + r"\S+(?::\d+|\(\d+\)): (?:Failure|error)$", C.test_failure, role="header"),
     Shape("expectation", INDENT + r"(?:Expected equality of these values|Value of: |Expected: |Actual: |Which is: )",
           C.test_failure),
+    Shape("exception-line", INDENT + r"\*\* \([A-Z][\w.]*\) \S|" + INDENT + r"rake aborted!$"
+          r"|" + INDENT + r"\S+\.rb:\d+:in `.*': \S", role="header"),
+    Shape("location", START + r"[\w./-]+\.[A-Za-z]\w{0,5}(?::[ ]?\d+(?::\d+)?:|\(\d+(?:,\d+)?\):?) ?\S", role="word"),
     Shape("git", START + r"(?:fatal|error): (?:repository|unable to access|could not read|pathspec|Authentication"
           r"|Could not read from remote|couldn't find remote ref|reference is not a tree)"),
 )

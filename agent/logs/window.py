@@ -9,19 +9,19 @@ from agent.logs.clean import clip
 from agent.logs.excerpt import EXCERPT_LINE_CHARS, build_excerpt
 from agent.logs.model import RunLog, Step
 from agent.logs.multimatch import MultiPattern
-from agent.logs.rank import Cause, pick, scored_blocks
-from agent.logs.shapes import EXIT_BOUNDARY, SHAPES, TEXT_EXIT, heuristic_category
+from agent.logs.rank import Cause, last_words, pick, scored_blocks
+from agent.logs.shapes import EXIT_BOUNDARY, JOB_VERDICT, SHAPES, TEXT_EXIT, heuristic_category
 from agent.models import Category, FailedStep
 
 EXCERPT_BYTES = 32 << 10
 CAUSES_PER_STEP = 20
 MAX_CAUSES = 30
-_GHA_ERROR, _BOUNDARY, _TEXT_EXIT = 0, len(SHAPES), len(SHAPES) + 1
+_GHA_ERROR, _BOUNDARY, _TEXT_EXIT, _VERDICT = 0, len(SHAPES), len(SHAPES) + 1, len(SHAPES) + 2
 
 
 @lru_cache(maxsize=1)
 def _shapes() -> MultiPattern:
-    return MultiPattern([shape.pattern for shape in SHAPES] + [EXIT_BOUNDARY, TEXT_EXIT])
+    return MultiPattern([shape.pattern for shape in SHAPES] + [EXIT_BOUNDARY, TEXT_EXIT, JOB_VERDICT])
 
 
 @dataclass
@@ -96,14 +96,17 @@ def _step_causes(step: Step, hits: dict[int, list[int]], green: set[str] | None)
 
 
 def _text_scope(run: RunLog, hits: dict) -> tuple[list[Step], int]:
-    """(the failed step of a text log, the failure boundary's position): its last exit statement, else its end."""
-    position, boundary, failed = 0, None, []
+    """(the failed step of a text log, the failure boundary's position): its last failed command, else its
+    job verdict (`ERROR: Job failed`), else its end."""
+    found: dict[int, tuple[int, Step]] = {}
+    position = 0
     for step in run.steps:
-        exits = [i for i, shapes in hits[id(step)].items() if _TEXT_EXIT in shapes]
-        if exits:
-            boundary, failed = position + max(exits), [step]
+        for index, shapes in hits[id(step)].items():
+            for marker in {_TEXT_EXIT, _VERDICT} & set(shapes):
+                found[marker] = max(found.get(marker, (-1, step)), (position + index, step), key=lambda f: f[0])
         position += len(step.lines)
-    return failed, position if boundary is None else boundary
+    boundary = found.get(_TEXT_EXIT) or found.get(_VERDICT)
+    return ([boundary[1]], boundary[0]) if boundary else ([], position)
 
 
 def failing_first(failed: list[Step]) -> tuple[list[Step], list[Step]]:
@@ -134,7 +137,8 @@ def failure_window(run: RunLog, budget: int = EXCERPT_BYTES, green: set[str] | N
         failed, boundary = _text_scope(run, hits)
         in_log_order, continued = failed, []
         shaped = {id(step): _shaped(hits[id(step)]) for step in run.steps}
-        causes = pick(scored_blocks(run.steps, shaped, boundary, green), MAX_CAUSES)
+        blocks = scored_blocks(run.steps, shaped, boundary, green)
+        causes = pick(blocks + last_words(run.steps, boundary) if failed else blocks, MAX_CAUSES)
     else:
         in_log_order = [s for s in run.steps
                         if s.conclusion == "failure" or any(_GHA_ERROR in v for v in hits[id(s)].values())]
