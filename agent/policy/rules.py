@@ -211,7 +211,8 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "ignore.fork": "runs from forks are analysed only",
     "closed_fix_key": "a human closed this fix unmerged; it is never proposed again",
     "path.no_edits": "a write plan must carry the edits the gate checks",
-    "path.refused": "a path is protected, outside the allowlist, a traversal, absolute or a symlink",
+    "path.refused": "a path is protected (a glob, also on a parent directory, or a workflow that deploys or "
+                    "publishes, or is called by one), outside the allowlist, a traversal, absolute or a symlink",
     "path.test_source": "test sources change only via test_disable, as a PR for a human",
     "content_safety": "the edit adds triggers, permissions, secrets, unpinned actions or pipes to a shell",
     "content.forbidden": "the edit adds what must never run: secrets or tokens, remote code, wider permissions, "
