@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
+import tracemalloc
 from urllib.parse import quote_plus
 
 import pytest
 from test_daemon_kit import SECRET, post, quiet_log, run_payload, signed_headers
 
+from agent.daemon.http_limits import MAX_JSON_DEPTH
 from agent.daemon.intake import Intake
-from agent.daemon.receiver import MAX_JSON_DEPTH, WebhookReceiver, signature_256
+from agent.daemon.receiver import WebhookReceiver, signature_256
 from agent.policy import load_policy
 
 pytest_plugins = ["test_daemon_kit"]
@@ -95,3 +98,34 @@ def test_connections_over_the_bound_are_answered_503_at_once(receiver, store):
     time.sleep(1.5)
     body = json.dumps(run_payload(303)).encode("utf-8")
     assert post(receiver.port, body, signed_headers(body))[0] == 202
+
+
+def send_unsigned(port: int, size: int, answers: list[bytes]) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: workflow_run\r\n"
+                     b"X-GitHub-Delivery: d\r\nX-Hub-Signature-256: sha256=" + b"0" * 64 +
+                     f"\r\nContent-Length: {size}\r\n\r\n".encode())
+        chunk = b"x" * (1 << 20)
+        for _ in range(size // len(chunk)):
+            sock.sendall(chunk)
+        answers.append(sock.recv(4096))
+
+
+def test_unsigned_bodies_never_come_into_memory_whole(store):
+    intake = Intake(store, load_policy().actors, log=quiet_log())
+    server = WebhookReceiver(intake, SECRET, read_timeout=30, deadline=60).start()
+    answers: list[bytes] = []
+    try:
+        tracemalloc.start()
+        senders = [threading.Thread(target=send_unsigned, args=(server.port, 8 << 20, answers)) for _ in range(6)]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join(60)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    finally:
+        server.stop()
+    assert len(answers) == 6 and all(answer.startswith(b"HTTP/1.0 401") for answer in answers), answers
+    assert peak < 16 << 20  # six 8 MB bodies: about 1 MB each in memory, the rest spooled to disk
+    assert store.runs() == []

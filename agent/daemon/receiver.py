@@ -10,15 +10,16 @@ import hashlib
 import hmac
 import json
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from threading import Thread
 from typing import Any
-from urllib.parse import parse_qs
 
+from agent.daemon.http_limits import MAX_CONNECTIONS, BoundedHTTPServer, parse_payload
 from agent.daemon.intake import Intake
 from agent.daemon.jsonlog import JsonLog
 from agent.errors import ConfigError
@@ -29,14 +30,10 @@ READ_TIMEOUT = 10.0
 """Seconds a connection may stay silent; also the whole body's deadline (slow-loris)."""
 WRITE_TIMEOUT = 8.0
 """Seconds a request waits for its commit before answering 503 (GitHub gives up at 10 s)."""
-MAX_CONNECTIONS = 16
-"""Connections served at once (each may hold up to MAX_BODY); more are answered 503 at once and closed."""
 REQUEST_DEADLINE = 20.0
 """Seconds from accept to the last byte of headers and body; a trickling sender is cut off (slow-loris)."""
-MAX_JSON_DEPTH = 64
-"""Nesting deeper than this is no GitHub payload: 400, never a RecursionError."""
-FORM = "application/x-www-form-urlencoded"
-"""GitHub's default webhook content type: `payload=<url-encoded JSON>`, signed over the raw body."""
+SPOOL_MEMORY = 1 << 20
+"""Bytes of a body held in memory while it streams in; the rest waits on disk until the signature holds."""
 SECRET_HELP = "webhooks need a secret: set AGENT_WEBHOOK_SECRET or pass --webhook-secret-file"
 
 
@@ -69,7 +66,7 @@ class WebhookReceiver:
         self.health = health or (lambda: {"status": "ok"})
         self.log = log or intake.log
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-writer")
-        self._server: ThreadingHTTPServer | None = None
+        self._server: BoundedHTTPServer | None = None
         self.pages: Any = None
         """Read-only pages besides /healthz (agent.web.pages.WebPages: `/` and `/metrics`); None: none."""
 
@@ -97,13 +94,14 @@ class WebhookReceiver:
             self._server = None
         self.writer.shutdown(wait=True)
 
-    def handle(self, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
-        """Answer one POST: (HTTP status, JSON answer). Nothing is written unless the signature holds."""
+    def handle(self, headers: Any, body: bytes, verified: bool | None = None) -> tuple[int, dict[str, Any]]:
+        """Answer one POST: (HTTP status, JSON answer). Nothing is written unless the signature holds
+        (`verified`: already checked while the body streamed in; None: check it here)."""
         signature = headers.get("X-Hub-Signature-256")
         if not signature:
             why = "only the SHA-1 X-Hub-Signature was sent" if headers.get("X-Hub-Signature") else "no signature"
             return self._reject(401, f"{why}; X-Hub-Signature-256 is required", headers)
-        if not signature_ok(self.secret, body, signature):
+        if not (signature_ok(self.secret, body, signature) if verified is None else verified):
             return self._reject(401, "signature does not match", headers)
         delivery, event = headers.get("X-GitHub-Delivery"), headers.get("X-GitHub-Event")
         if not delivery or not event:
@@ -130,70 +128,6 @@ class WebhookReceiver:
     def health_answer(self) -> dict[str, Any]:
         """The health document, computed on the writer thread (one SQLite connection for all requests)."""
         return self.writer.submit(self.health).result(timeout=WRITE_TIMEOUT)
-
-
-def json_depth(value: Any) -> int:
-    """How deeply lists and objects nest in a parsed JSON value (iteratively: no recursion limit)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
-def parse_payload(body: bytes, content_type: str | None) -> tuple[Any, str | None]:
-    """(payload, None), or (None, why not) for a body that is no usable JSON (form-encoded or plain)."""
-    if (content_type or "").split(";")[0].strip().lower() == FORM:
-        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=16)
-        if not fields.get("payload"):
-            return None, "form-encoded body without a payload field"
-        body = fields["payload"][0].encode("utf-8")
-    try:
-        payload = json.loads(body)
-    except RecursionError:
-        return None, f"JSON nested deeper than {MAX_JSON_DEPTH}"
-    except ValueError:
-        return None, "body is not JSON"
-    if json_depth(payload) > MAX_JSON_DEPTH:
-        return None, f"JSON nested deeper than {MAX_JSON_DEPTH}"
-    return payload, None
-
-
-class BoundedHTTPServer(ThreadingHTTPServer):
-    """At most MAX_CONNECTIONS requests served at once, each on a pooled thread; more get 503 and close."""
-
-    daemon_threads = True
-    max_connections = MAX_CONNECTIONS
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.slots = threading.BoundedSemaphore(self.max_connections)
-        self.pool = ThreadPoolExecutor(max_workers=self.max_connections, thread_name_prefix="webhook-conn")
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self.slots.acquire(blocking=False):
-            self._refuse(request)
-            return
-        self.pool.submit(self._serve_one, request, client_address)
-
-    def _serve_one(self, request: Any, client_address: Any) -> None:
-        try:
-            self.process_request_thread(request, client_address)
-        finally:
-            self.slots.release()
-
-    def _refuse(self, request: Any) -> None:
-        try:
-            request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        except OSError:
-            pass
-        self.shutdown_request(request)
-
-    def server_close(self) -> None:
-        super().server_close()
-        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -227,10 +161,16 @@ class _Handler(BaseHTTPRequestHandler):
         if length > self.receiver.max_body:
             self.receiver.log.warning("delivery too large", length=length, cap=self.receiver.max_body)
             return self._answer(413, {"error": f"body over {self.receiver.max_body} bytes"})
-        body = self._read_body(length)
-        if body is None:
+        read = self._spool_body(length)
+        if read is None:
             return self._answer(408, {"error": "body not received in time"})
-        self._answer(*self.receiver.handle(self.headers, body))
+        expected, spool = read
+        with spool:
+            given = (self.headers.get("X-Hub-Signature-256") or "").strip().encode("utf-8", "replace")
+            verified = hmac.compare_digest(expected.encode("ascii"), given)
+            spool.seek(0)
+            body = spool.read() if verified else b""  # an unsigned body never comes into memory whole
+        self._answer(*self.receiver.handle(self.headers, body, verified))
 
     def do_GET(self) -> None:
         if self.path.split("?")[0].rstrip("/") != "/healthz":
@@ -247,21 +187,25 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return length if length >= 0 else None
 
-    def _read_body(self, length: int) -> bytes | None:
-        """Read exactly `length` bytes before the deadline; None on a slow or broken sender."""
-        deadline, chunks, left = time.monotonic() + self.receiver.read_timeout, [], length
+    def _spool_body(self, length: int) -> tuple[str, Any] | None:
+        """Read exactly `length` bytes before the deadline into a spool (memory, then disk past SPOOL_MEMORY),
+        signing as they come: (the signature they must carry, the spool); None on a slow or broken sender."""
+        mac = hmac.new(self.receiver.secret.encode("utf-8"), digestmod=hashlib.sha256)
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - the caller closes it
+        deadline, left = time.monotonic() + self.receiver.read_timeout, length
         try:
             while left > 0:
-                if time.monotonic() > deadline:
-                    return None
-                chunk = self.rfile.read1(min(left, 1 << 16))
+                chunk = self.rfile.read1(min(left, 1 << 16)) if time.monotonic() <= deadline else b""
                 if not chunk:
+                    spool.close()
                     return None
-                chunks.append(chunk)
+                mac.update(chunk)
+                spool.write(chunk)
                 left -= len(chunk)
         except OSError:
+            spool.close()
             return None
-        return b"".join(chunks)
+        return "sha256=" + mac.hexdigest(), spool
 
     def _page(self) -> None:
         """A read-only page (dashboard, metrics) when the receiver has them; else 404."""
