@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections import Counter
@@ -60,8 +61,14 @@ def _arithmetic_as_command(script: str) -> str:
     return "".join(out) + script[at:]
 
 
+MAX_SCRIPT = 32_000
+"""Longer scripts are not parsed (bashlex is pure Python): a changed one is refused as unreadable."""
+
+
 def parse(script: str) -> list[Any] | None:
-    """The bashlex trees of `script`, or None when it cannot be parsed."""
+    """The bashlex trees of `script`, or None when it cannot be parsed (or is too long to parse)."""
+    if len(script) > MAX_SCRIPT:
+        return None
     try:
         return bashlex.parse(prepare(script))
     except Exception:  # noqa: BLE001 - bashlex raises several kinds (ParsingError, NotImplementedError…)
@@ -190,6 +197,18 @@ def pipeline_findings(pipeline: Any) -> list[str]:
 
 def script_findings(script: str) -> Counter[str] | None:
     """Every dangerous thing the script does, counted; None when the script cannot be parsed."""
+    found = _cached_findings(script)
+    return None if found is None else Counter(dict(found))
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_findings(script: str) -> tuple[tuple[str, int], ...] | None:
+    """script_findings as a hashable value, remembered: the gate asks again before every write."""
+    found = _findings(script)
+    return None if found is None else tuple(sorted(found.items()))
+
+
+def _findings(script: str) -> Counter[str] | None:
     trees = parse(script)
     if trees is None:
         return None

@@ -19,7 +19,7 @@ _RUNNER_INPUT = re.compile(r"(?i)runner|runs.?on")
 _MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader that reads unknown tags (`!x`) as plain values instead of failing."""
 
 
