@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Callable
 from typing import Any, Protocol
 
 ALERT_LABELS = ("devops-agent", "runner-offline")
@@ -51,6 +52,34 @@ class IssueAlerter:
         self.gh.comment_issue(full_name, number, f"Runner `{runner}` is online again; closing this alert.")
         self.gh.request("PATCH", f"/repos/{full_name}/issues/{number}", body={"state": "closed"},
                         idempotent=True)
+
+
+class GatedAlerter:
+    """Another alerter whose GitHub writes wait while the kill switch is set (`agent pause`, label, env, file)."""
+
+    def __init__(self, inner: Alerter, stop_reason: Callable[[str], str | None]):
+        self.inner, self.stop_reason = inner, stop_reason
+
+    def open(self, full_name: str, runner: str, labels: list[str], runs: list[int]) -> dict[str, Any]:
+        reason = self.stop_reason(full_name)
+        return {"held": reason} if reason else self.inner.open(full_name, runner, labels, runs)
+
+    def clear(self, full_name: str, runner: str, ref: dict[str, Any]) -> None:
+        if not self.stop_reason(full_name):
+            self.inner.clear(full_name, runner, ref)
+
+
+def kill_switch_reason(store: Any, policy: Any, gh: Any) -> Callable[[str], str | None]:
+    """The gate's kill-switch rule for one repository, read fresh on every call (None: writes may go)."""
+    from agent.policy import GateContext
+    from agent.policy.rules import kill_switch
+
+    def reason(full_name: str) -> str | None:
+        ctx = GateContext(policy=policy, repo_labels=gh.repo_labels(full_name), paused=store.paused(full_name))
+        stop = kill_switch(ctx)
+        return stop[1] if stop else None
+
+    return reason
 
 
 class SlackAlerter:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent import __version__
-from agent.daemon.alerts import Alerter
+from agent.daemon.alerts import Alerter, GatedAlerter, IssueAlerter, kill_switch_reason
 from agent.daemon.intake import Intake
 from agent.daemon.jsonlog import JsonLog
 from agent.daemon.keys import DAEMON_LOCK, last_poll_key
@@ -106,6 +106,8 @@ class Daemon:
                         for n in range(max(1, config.workers))]
         poll_gh = poll_gh or gh
         self.poller = Poller(poll_gh, self.intake, config.repos, config.poll_interval or 60.0)
+        if isinstance(alerter, IssueAlerter):
+            alerter = GatedAlerter(alerter, kill_switch_reason(store, policy, poll_gh))
         self.monitor = RunnerMonitor(poll_gh, store, config.repos, alerter, config.queued_after, self.log) \
             if alerter is not None else None
         self.receiver: WebhookReceiver | None = None
