@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from test_no_dataset_literals import _SPACES, DATASETS, TOOL_MESSAGES, dataset_text, literal_runs
 
 from agent.knowledge.transient import KINDS, REAL_FAILURE, judge
 from agent.logs.multimatch import MultiPattern
@@ -144,3 +145,34 @@ def test_passing_test_summary_is_not_build_evidence():
              "error: failed to download `serde v1.0.1`", "Caused by:", ("  spurious network error (3 tries remaining): "
              "[35] SSL connect error (OpenSSL SSL_connect: SSL_ERROR_SYSCALL)"), "ERROR: Job failed: exit code 101"]
     assert judge(lines).category == Category.network
+
+
+FIXED_MESSAGES = {
+    "Job failed (system failure)": "GitLab Runner, any executor failure",
+    "ERROR: Preparation failed": "GitLab Runner, executor preparation",
+    "timed out waiting for ": "GitLab Runner Kubernetes executor (pod start)",
+    "waiting for pod running": "GitLab Runner Kubernetes executor (pod start)",
+    "ContainersNotInitialized": "Kubernetes pod condition reason",
+    "the server was unable to return a response in the time allotted": "Kubernetes API server (StatusReasonTimeout)",
+    "Cannot connect to the Docker daemon": "Docker CLI, daemon socket unreachable",
+    "Is the docker daemon running": "Docker CLI, daemon socket unreachable",
+    "At least one invalid signature was encountered": "apt (gpgv) on a mirror mid-sync",
+    "Name or service not known": "glibc gai_strerror(EAI_NONAME)",
+    "network is unreachable": "strerror(ENETUNREACH)",
+    "connection timed out": "strerror(ETIMEDOUT)",
+    "Unable to connect to ": "apt's http method",
+    "Could not connect to ": "apt and curl",
+    "network failure seems to have happened": "cargo, any registry fetch failure",
+}
+"""Fixed messages of the programs named, which any set of CI logs holds: the only literals the kinds share with
+the datasets (anything else would be a quote of one log)."""
+
+
+def test_no_kind_quotes_a_dataset_log_beyond_fixed_tool_messages():
+    if not (DATASETS / "veloren-dev" / "labels.jsonl").is_file():
+        pytest.skip("the datasets are not here")
+    patterns = [p for kind in KINDS for p in kind.patterns] + list(REAL_FAILURE)
+    corpus = dataset_text()
+    copied = {run for pattern in patterns for run in literal_runs(pattern)
+              if _SPACES.sub(" ", run) in corpus and run not in TOOL_MESSAGES and run not in FIXED_MESSAGES}
+    assert not copied, copied
