@@ -64,7 +64,7 @@ def _label(name: str | None, github_url: str | None, token: str | None, add: boo
     from agent.github import GitHubError, NotFound
     from agent.policy.lookup import load_configured_policy
 
-    label = load_configured_policy(quiet=True).kill_switch.label
+    label = load_configured_policy().kill_switch.label
     gh = github_client(github_api_url(github_url), token)
     try:
         if add and label.lower() not in {existing.lower() for existing in gh.repo_labels(name)}:
