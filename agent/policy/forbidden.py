@@ -34,6 +34,19 @@ def is_script(path: str, text: str) -> bool:
     return path.endswith((".sh", ".bash")) or bool(re.match(r"#!\s*\S*(ba|z|da|k)?sh\b", text))
 
 
+def is_dockerfile(path: str) -> bool:
+    """A Dockerfile (a docker action's image is built from it, so its RUN lines run in CI)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith("dockerfile") or name.endswith(".dockerfile") or name == "containerfile"
+
+
+def dockerfile_runs(text: str) -> list[Step]:
+    """Each RUN instruction (continuation lines joined) as a shell step."""
+    joined = re.sub(r"\\\r?\n", " ", text or "")
+    return [Step(f"RUN{index}", match.group(1)) for index, match in
+            enumerate(re.finditer(r"(?im)^\s*RUN\s+(?:\[.*\]|(.*))$", joined)) if match.group(1)]
+
+
 def added_denials(edit: Edit) -> list[str]:
     """Every forbidden construct the edit adds to `edit.path` (empty: nothing forbidden)."""
     old, new = edit.old or "", edit.new
@@ -46,6 +59,8 @@ def added_denials(edit: Edit) -> list[str]:
         found += workflow_denials(old, new)
     elif is_script(edit.path, new):
         found += script_denials([Step("file", old)] if old else [], [Step("file", new)])
+    elif is_dockerfile(edit.path):
+        found += script_denials(dockerfile_runs(old), dockerfile_runs(new))
     return [f"{edit.path}: {finding}" for finding in dict.fromkeys(found)]
 
 

@@ -78,6 +78,8 @@ def facts(text: str) -> WorkflowFacts:
     runs = data.get("runs")
     if isinstance(runs, dict):
         out.steps += _steps("action", runs.get("steps"), "", False, out)
+        if runs.get("image"):
+            out.steps.append(Step("action:image", uses=str(runs["image"])))
     return out
 
 
