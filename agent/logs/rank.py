@@ -24,6 +24,9 @@ MIN_SCORE = 4.5
 """Blocks scoring below this are not root-cause lines (a summary line stands in when nothing else does)."""
 PROXIMITY, HALF_LIFE = 3.0, 200
 """Bonus for a line just above the failure boundary, halved every HALF_LIFE lines further up."""
+TEXT_PROXIMITY = 7.0
+"""The same bonus in a text log: its boundary is the only thing that says where the failed command ran (an
+Actions log has already narrowed the search to the failed step)."""
 AFTER_BOUNDARY = 6.0
 REPEATED_SHAPE = 3.5
 """Penalty for a line of the same cause shape as one shortly above it (a cascade: the first one is the cause).
@@ -68,11 +71,11 @@ def line_score(text: str, roles: set[str]) -> float:
     return min(score, SUMMARY_CAP) if "summary" in roles else score
 
 
-def proximity(distance: int) -> float:
+def proximity(distance: int, weight: float = PROXIMITY) -> float:
     """The bonus for a line `distance` lines above the failure boundary (a penalty below it)."""
     if distance < 0:
         return -AFTER_BOUNDARY
-    return PROXIMITY * 0.5 ** (distance / HALF_LIFE)
+    return weight * 0.5 ** (distance / HALF_LIFE)
 
 
 def block_of(lines: list, index: int, roles: set[str]) -> list[int]:
@@ -115,8 +118,9 @@ class Block:
 
 
 def scored_blocks(steps: list[Step], hits: dict[int, dict[int, list[int]]], boundary: int,
-                  green: set[str] | None = None) -> list[Block]:
-    """Every shaped line of `steps` as a block, scored; `boundary` is the failure's position in the steps."""
+                  green: set[str] | None = None, near: float = PROXIMITY) -> list[Block]:
+    """Every shaped line of `steps` as a block, scored; `boundary` is the failure's position in the steps and
+    `near` the bonus for a line just above it."""
     from agent.logs.signature import normalise_line
 
     blocks, last_of_kind, position = [], {}, 0
@@ -125,7 +129,7 @@ def scored_blocks(steps: list[Step], hits: dict[int, dict[int, list[int]]], boun
             roles = {SHAPES[i].role for i in shapes}
             text = step.lines[index].text
             kind = min((i for i in shapes if SHAPES[i].role == "cause"), default=None)
-            score = line_score(text, roles) + proximity(boundary - position - index)
+            score = line_score(text, roles) + proximity(boundary - position - index, near)
             if kind is not None:
                 score -= REPEATED_SHAPE * (position + index - last_of_kind.get(kind, -HALF_LIFE) < HALF_LIFE)
                 last_of_kind[kind] = position + index

@@ -9,7 +9,7 @@ from agent.logs.clean import clip
 from agent.logs.excerpt import EXCERPT_LINE_CHARS, build_excerpt
 from agent.logs.model import RunLog, Step
 from agent.logs.multimatch import MultiPattern
-from agent.logs.rank import Cause, last_words, pick, scored_blocks
+from agent.logs.rank import TEXT_PROXIMITY, Cause, last_words, pick, scored_blocks
 from agent.logs.shapes import EXIT_BOUNDARY, JOB_VERDICT, SHAPES, TEXT_EXIT, heuristic_category
 from agent.models import Category, FailedStep
 
@@ -137,7 +137,7 @@ def failure_window(run: RunLog, budget: int = EXCERPT_BYTES, green: set[str] | N
         failed, boundary = _text_scope(run, hits)
         in_log_order, continued = failed, []
         shaped = {id(step): _shaped(hits[id(step)]) for step in run.steps}
-        blocks = scored_blocks(run.steps, shaped, boundary, green)
+        blocks = scored_blocks(run.steps, shaped, boundary, green, TEXT_PROXIMITY)
         causes = pick(blocks + last_words(run.steps, boundary) if failed else blocks, MAX_CAUSES)
     else:
         in_log_order = [s for s in run.steps
