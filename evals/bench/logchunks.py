@@ -17,8 +17,9 @@ method's output is checked for the chunk a developer marked as the reason the bu
   stricter column, when at least half of them are ("half").
 
 Methods: `root-cause` (our `root_cause_lines`), `diagnosis` (root-cause lines + excerpt), and the
-baselines `tail-4KB`, `tail-8KB`, `tail-32KB` (the log's last bytes) and `error-5` (the last 5 lines
-that contain "error", any case).
+baselines `tail-4KB`, `tail-8KB`, `tail-32KB` (the log's last bytes), `error-5` (the last 5 lines
+that contain "error", any case) and `tail-same-lines` (the log's last lines, as many as our triage
+gave root-cause lines for that log: the same reading budget).
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ _ANSI = re.compile(r"\x1b?\[[0-9;]*[A-Za-z]|\x1b\][^\x07]*\x07?")
 _SPACES = re.compile(r"\s+")
 PROBE_CHARS = 120
 MIN_CHARS, MIN_LETTERS = 12, 4
-METHODS = ("root-cause", "diagnosis", "tail-4KB", "tail-8KB", "tail-32KB", "error-5")
+METHODS = ("root-cause", "diagnosis", "tail-4KB", "tail-8KB", "tail-32KB", "error-5", "tail-same-lines")
+NAIVE = ("tail-4KB", "tail-8KB", "tail-32KB", "error-5")
+"""The issue's naive baselines; `tail-same-lines` (the log's last lines, as many as our root-cause lines) is
+shown beside them as a size-matched reference."""
+GOALS = {"root-cause": 60.0, "diagnosis": 85.0}
+MARGIN = 25.0
 
 
 def normalise(text: str) -> str:
@@ -63,12 +69,14 @@ def coverage(chunk_probes: list[str], output: str) -> float:
     return sum(probe in text or probe in joined for probe in chunk_probes) / len(chunk_probes)
 
 
-def baselines(text: str) -> dict[str, str]:
+def baselines(text: str, same_lines: int) -> dict[str, str]:
     """The naive methods' outputs for one log."""
     data = text.encode("utf-8")
     tails = {f"tail-{kb}KB": data[-(kb << 10):].decode("utf-8", "ignore") for kb in (4, 8, 32)}
-    errors = [line for line in text.split("\n") if "error" in line.lower()]
-    return {**tails, "error-5": "\n".join(errors[-5:])}
+    lines = [line for line in text.split("\n") if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    same = lines[-same_lines:] if same_lines else []
+    return {**tails, "error-5": "\n".join(errors[-5:]), "tail-same-lines": "\n".join(same)}
 
 
 def ours(data: bytes, kb) -> dict[str, str]:
@@ -92,27 +100,39 @@ def measure(dataset: Path, limit: int | None = None) -> dict:
     rows = [json.loads(line) for line in (dataset / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
     rows = rows[:limit] if limit else rows
     hits = {method: [0, 0] for method in METHODS}
+    sizes = dict.fromkeys(METHODS, 0)
     started = time.perf_counter()
     for row in rows:
         data = gzip.decompress((dataset / row["log"]).read_bytes())
-        outputs = {**ours(data, kb), **baselines(data.decode("utf-8", "replace"))}
+        mine = ours(data, kb)
+        count = mine["root-cause"].count("\n") + 1 if mine["root-cause"] else 0
+        outputs = {**mine, **baselines(data.decode("utf-8", "replace"), count)}
         chunk_probes = probes(row["chunk"])
         for method in METHODS:
             share = coverage(chunk_probes, outputs[method])
             hits[method][0] += share > 0
             hits[method][1] += share >= 0.5
+            sizes[method] += len(outputs[method].encode("utf-8"))
     seconds = time.perf_counter() - started
-    rates = {m: {"any": round(100 * a / len(rows), 1), "half": round(100 * h / len(rows), 1)}
-             for m, (a, h) in hits.items()}
-    return {"logs": len(rows), "seconds": round(seconds, 1), "found_percent": rates}
+    rates = {m: {"any": round(100 * a / len(rows), 1), "half": round(100 * h / len(rows), 1),
+                 "mean_kb": round(sizes[m] / len(rows) / 1024, 1)} for m, (a, h) in hits.items()}
+    best = max(rates[m]["any"] for m in NAIVE)
+    goals = {m: {"percent": rates[m]["any"], "goal": goal, "met": rates[m]["any"] >= goal,
+                 "points_above_best_naive": round(rates[m]["any"] - best, 1),
+                 "margin_met": rates[m]["any"] - best >= MARGIN} for m, goal in GOALS.items()}
+    return {"logs": len(rows), "seconds": round(seconds, 1), "found_percent": rates, "goals": goals}
 
 
 def render(result: dict) -> str:
-    """A table: method, % of logs whose chunk is found (any line / half of its lines)."""
+    """A table: method, % of logs whose chunk is found (any line / half of its lines), mean output size."""
     lines = [f"logchunks-dev: {result['logs']} logs, {result['seconds']} s",
-             f"{'method':<12} {'any line':>9} {'half':>7}"]
+             f"{'method':<16} {'any line':>9} {'half':>7} {'mean KB':>8}"]
     for method, rate in result["found_percent"].items():
-        lines.append(f"{method:<12} {rate['any']:>8.1f}% {rate['half']:>6.1f}%")
+        lines.append(f"{method:<16} {rate['any']:>8.1f}% {rate['half']:>6.1f}% {rate['mean_kb']:>8.1f}")
+    for method, goal in result["goals"].items():
+        lines.append(f"goal {method}: {goal['percent']}% (>= {goal['goal']}%: {'met' if goal['met'] else 'NOT met'}); "
+                     f"{goal['points_above_best_naive']:+} points vs the best naive baseline "
+                     f"(>= +{MARGIN}: {'met' if goal['margin_met'] else 'NOT met'})")
     return "\n".join(lines)
 
 
