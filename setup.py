@@ -8,7 +8,7 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 DEMO_CASES = ("glibc-node20-old-container", "sfml-3-component-system", "novel-ci-script-keyerror")
-SHIPPED = ["guides", "prompts", "policies.yaml", "evals/upstream/aprapipes/.claude",
+SHIPPED = ["guides", "prompts", "policies.yaml", "evals/upstream/aprapipes",
            *(f"evals/cases/{case}" for case in DEMO_CASES)]
 """Source-tree paths copied to agent/_data/<same path>: the known-issue DB and guides, the prompts,
 the default policy, and the eval cases `agent demo` seeds its sandbox from."""

@@ -16,7 +16,7 @@ from agent import PROJECT_ROOT, __version__
 
 SOURCES = ["agent", "tools", "guides", "prompts", "policies.yaml", "pyproject.toml", "setup.py", "README.md",
            "evals/cases/glibc-node20-old-container", "evals/cases/sfml-3-component-system",
-           "evals/cases/novel-ci-script-keyerror", "evals/upstream/aprapipes/.claude"]
+           "evals/cases/novel-ci-script-keyerror", "evals/upstream/aprapipes"]
 """What the build reads: a copy, so building never writes build/ or egg-info into the working tree."""
 GLIBC_LOG = ("2025-01-01T00:00:00.0000000Z ##[group]Run actions/checkout@v4\n"
              "2025-01-01T00:00:01.0000000Z /__e/node20/bin/node: /lib/x86_64-linux-gnu/libc.so.6: version "
