@@ -198,6 +198,7 @@ def test_every_workflow_template_is_exercised_on_the_fixtures():
     source_templates = {"vcpkg_override", "vcpkg_dependency_add", "vcpkg_baseline", "test_disable"}
     config_row_templates = {"overlay_port_hash", "workflow_expression", "reusable_input_format", "xvfb_run"}
     real_tree_templates = {"action_version"}  # nothing is broken in the stand-ins: tests/test_fixes_upstream.py
+    real_tree_templates |= {"quarantine_test", "release_quarantine"}  # tests/test_quarantine_templates.py
     assert {name for name, _, _ in CASES} == set(TEMPLATES) - source_templates - config_row_templates - real_tree_templates
 
 

@@ -25,8 +25,9 @@ XVFB_CALL_PREFIX = 'xvfb-run -a --server-args="-screen 0 1920x1080x24" '
 XVFB_RUN_CALL = "          " + XVFB_CALL_PREFIX + "${{env.TEST_EXE}}"
 TEST_LINE = "        ${{env.TEST_EXE}} --log_format=JUNIT --log_sink=CI_test_result_${{inputs.flav}}.xml -p -l all"
 XDG_LINE = "      XDG_CACHE_HOME: ${{ startsWith(inputs.cache-path, '/data') && '/data/.cache' || '' }}\n"
-NOT_ON_THE_REAL_TREE = {"test_disable", "overlay_port_hash"}
-"""The real tree holds no test sources and no overlay ports (tests/test_fixes_templates.py covers them)."""
+NOT_ON_THE_REAL_TREE = {"test_disable", "overlay_port_hash", "quarantine_test", "release_quarantine"}
+"""The real tree holds no test sources and no overlay ports (tests/test_fixes_templates.py covers them);
+the quarantine templates run on the real tree in tests/test_quarantine_templates.py."""
 
 
 PREP_DEFAULT = next(line for line in upstream_repo()[CONTAINER].splitlines()

@@ -36,6 +36,7 @@ from tools.fixes.expressions import (
 from tools.fixes.headless import XvfbRunParams, xvfb_run
 from tools.fixes.overlay import OVERLAY_GLOBS, OverlayPortHashParams, overlay_port_hash
 from tools.fixes.packages import AptPackageParams, PipPackageParams, apt_package_add, pip_package_add
+from tools.fixes.quarantine import QuarantineParams, ReleaseParams, quarantine_test, release_quarantine
 from tools.fixes.testdisable import SOURCE_GLOBS, TestDisableParams, test_disable
 from tools.fixes.vcpkg import (
     BaselineParams,
@@ -73,6 +74,8 @@ TEMPLATES: dict[str, Template] = {
         _template("workflow_expression", WorkflowExpressionParams, CI_GLOBS, workflow_expression),
         _template("reusable_input_format", ReusableInputParams, CI_GLOBS, reusable_input_format),
         _template("xvfb_run", XvfbRunParams, CI_GLOBS, xvfb_run),
+        _template("quarantine_test", QuarantineParams, CI_GLOBS, quarantine_test),
+        _template("release_quarantine", ReleaseParams, CI_GLOBS, release_quarantine),
     ]
 }
 """Every fix template by name (CONTRACTS "Fix templates")."""
