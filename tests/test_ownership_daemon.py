@@ -134,3 +134,16 @@ def test_a_daemon_settles_the_run_of_an_agent_fix_that_died_without_taking_it(sb
     make_daemon(store, handler, client(sb), webhooks=False, secret=None, poll_interval=60.0).run_once()
     assert store.get_run(REPO, 9)["status"] == "failed" and "abandoned" in store.get_run(REPO, 9)["error"]
     assert store.get_run(REPO, 10)["status"] == "queued" and handler.calls == []
+
+
+def test_a_database_from_before_job_owners_gains_the_column_and_keeps_its_jobs(home):
+    import sqlite3
+
+    path = home / "old.db"
+    Store(path).close()
+    with sqlite3.connect(path) as conn:  # the runs table as it shipped before job owners
+        conn.execute("ALTER TABLE runs DROP COLUMN job_owner")
+        conn.execute("INSERT INTO runs (repo, run_id, created_at, updated_at) VALUES (?, 5, 'x', 'x')", (REPO,))
+    store = Store(path)
+    assert store.get_run(REPO, 5)["job_owner"] is None
+    assert store.claim_next("w", repos=[REPO])["run_id"] == 5

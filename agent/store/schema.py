@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 SCHEMA_VERSION = 1
-"""Bump with a migration in connection.migrate() when a table changes shape."""
+"""Bump when a table changes incompatibly; new tables and ADDED_COLUMNS are created in place on open."""
 
 RUN_STATUSES = ("queued", "working", "done", "failed", "parked")
 ACTION_STATUSES = ("intent", "done", "failed")
 OUTCOMES = ("ci_passed", "ci_failed", "merged", "reverted", "closed_unmerged")
-JSON_COLUMNS = frozenset({"body", "diagnosis", "plan", "decision", "detail", "value", "messages", "usage"})
+JSON_COLUMNS = frozenset({"body", "diagnosis", "plan", "decision", "detail", "value", "messages", "usage", "changed"})
 """Columns holding JSON text; rows come back with these decoded."""
 
 TABLES = """
@@ -84,6 +84,14 @@ CREATE TABLE IF NOT EXISTS incidents (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, repo TEXT, runner TEXT,
     status TEXT NOT NULL DEFAULT 'open', detail TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS test_results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, repo TEXT NOT NULL, run_id INTEGER NOT NULL,
+    run_attempt INTEGER NOT NULL DEFAULT 1, job TEXT NOT NULL DEFAULT '', framework TEXT NOT NULL,
+    test_id TEXT NOT NULL, suite TEXT, name TEXT, file TEXT, status TEXT NOT NULL, head_sha TEXT,
+    workflow TEXT, branch TEXT, changed TEXT, at TEXT NOT NULL,
+    UNIQUE (repo, run_id, run_attempt, job, framework, test_id)
+);
+CREATE INDEX IF NOT EXISTS test_results_by_test ON test_results (repo, framework, test_id);
 """
 
 
