@@ -135,6 +135,6 @@ class StateStore(Connection):
         """Incidents, oldest first, optionally by status (open|resolved) and repo."""
         return self.rows(
             "SELECT * FROM incidents WHERE (:status IS NULL OR status = :status) "
-            "AND (:repo IS NULL OR repo = :repo) ORDER BY id",
-            {"status": status, "repo": repo},
+            "AND (:repo IS NULL OR lower(repo) = :repo) ORDER BY id",
+            {"status": status, "repo": repo_key(repo)},
         )
