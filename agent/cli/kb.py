@@ -1,4 +1,4 @@
-"""`agent kb stats` and `agent kb test ID --against-history`: the known-issue DB measured against outcomes."""
+"""`agent kb stats`, `agent kb test ID --against-history`, `agent kb propose --from-issue N`, `agent kb accept ID`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def register(app: typer.Typer) -> None:
                          no_args_is_help=True)
     kb_app.command("stats")(stats)
     kb_app.command("test")(test)
+    kb_app.command("propose")(propose)
+    kb_app.command("accept")(accept)
     app.add_typer(kb_app, name="kb")
 
 
@@ -93,3 +95,44 @@ def test(
     typer.echo(f"  stop matching:  {len(report['stop_matching'])}")
     for row in report["stop_matching"]:
         typer.echo(f"    - {row['repo']} run {row['run_id']} (signature {row['signature']})")
+
+
+def propose(
+    from_issue: Annotated[int, typer.Option("--from-issue", help="the agent's escalation issue a human fix closed")],
+    repo: Annotated[str | None, typer.Option("--repo", help="OWNER/NAME (default $GITHUB_REPOSITORY)")] = None,
+    github_url: Annotated[str | None, typer.Option("--github-url", help="REST API root (default $GITHUB_API_URL)")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="GitHub token (default $GITHUB_TOKEN)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Learn a known-issue entry from the human fix that closed an escalation issue; saves it as a proposal."""
+    from agent.cli.options import github_api_url, github_client, repo_name
+    from agent.knowledge import load_known_issues
+    from agent.knowledge.proposals import deployment_db, proposal_diff, write_proposal
+    from agent.knowledge.propose import propose_from_issue
+
+    if from_issue <= 0:
+        raise BadInput(f"--from-issue must be an issue number, not {from_issue}")
+    full_name, url = repo_name(repo), github_api_url(github_url)
+    proposal = propose_from_issue(github_client(url, token), _store(), load_known_issues(), full_name, from_issue)
+    path = write_proposal(proposal)
+    try:
+        diff = proposal_diff(proposal.to_dict(), deployment_db())
+    except BadInput:
+        diff = None
+    if as_json:
+        typer.echo(json.dumps({**proposal.to_dict(), "path": str(path), "diff": diff}, indent=2))
+        return
+    typer.echo(f"proposed {proposal.id} ({proposal.fitted}) from {full_name}#{from_issue}: {path}")
+    typer.echo(diff if diff is not None else "(set AGENT_GUIDES to a deployment guides directory to accept it)")
+    typer.echo(f"accept with: agent kb accept {proposal.id}")
+
+
+def accept(
+    proposal_id: Annotated[str, typer.Argument(help="the proposal's id (from agent kb propose)")],
+) -> None:
+    """Merge a proposal into the deployment's known-issue DB ($AGENT_GUIDES) and its learned.md guide."""
+    from agent.knowledge.proposals import accept as merge
+
+    db, diff = merge(proposal_id)
+    typer.echo(diff)
+    typer.echo(f"accepted {proposal_id} into {db}")

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from agent.sandbox import shapes
+from agent.sandbox import gitops, shapes
 from agent.sandbox.api_pulls import set_state
 from agent.sandbox.model import Comment, Issue, now_iso
 from agent.sandbox.routing import (
@@ -81,6 +81,37 @@ def update_issue(sb: Any, req: Request) -> dict[str, Any]:
         set_state(issue, body["state"], body.get("state_reason"))
     issue.updated_at = now_iso()
     return shapes.issue(sb.url, repo, issue)
+
+
+CLOSING_KEYWORD = re.compile(r"(?i)\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+#(\d+)\b")
+"""GitHub's closing keywords: a merged PR or a default-branch commit saying `Fixes #N` closes issue N."""
+
+
+def closing_commit(repo: Any, number: int) -> str | None:
+    """The commit that closed issue `number`: a merged PR's merge commit, else a default-branch commit."""
+    for pull in repo.pulls.values():
+        text = f"{repo.issues[pull.number].title}\n{repo.issues[pull.number].body or ''}"
+        if pull.merged and str(number) in CLOSING_KEYWORD.findall(text):
+            return pull.merge_commit_sha
+    head = repo.branches.get(repo.default_branch)
+    for sha in gitops.ancestors(repo, head) if head else []:
+        if str(number) in CLOSING_KEYWORD.findall(repo.commits[sha].message):
+            return sha
+    return None
+
+
+@route("GET", "/repos/{owner}/{repo}/issues/{number}/events")
+def list_issue_events(sb: Any, req: Request) -> Response:
+    """The issue's `closed` event (with the closing commit's id when a commit or PR closed it)."""
+    repo = repo_of(sb, req)
+    issue = issue_or_404(repo, req)
+    events = []
+    if issue.state == "closed":
+        commit = closing_commit(repo, issue.number)
+        events.append({"id": issue.id * 10 + 1, "event": "closed", "commit_id": commit,
+                       "commit_url": f"{sb.url}/repos/{repo.full_name}/commits/{commit}" if commit else None,
+                       "actor": shapes.user(sb.url, repo.owner), "created_at": issue.closed_at})
+    return paged_list(sb, req, events)
 
 
 @route("GET", "/repos/{owner}/{repo}/issues/{number}/comments")

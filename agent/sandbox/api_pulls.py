@@ -6,7 +6,7 @@ from typing import Any
 
 from agent.sandbox import gitops, shapes
 from agent.sandbox.api_forks import share_objects
-from agent.sandbox.api_repos import check_workflow_permission
+from agent.sandbox.api_repos import check_workflow_permission, file_patch
 from agent.sandbox.model import Issue, Pull, now_iso
 from agent.sandbox.routing import ApiError, Request, Response, paged_list, repo_of, require, route
 
@@ -119,6 +119,20 @@ def get_pull(sb: Any, req: Request) -> dict[str, Any]:
     pull = pull_or_404(repo, req)
     refresh_mergeable(repo, pull)
     return shapes.pull(sb.url, repo, pull)
+
+
+@route("GET", "/repos/{owner}/{repo}/pulls/{number}/files")
+def list_pull_files(sb: Any, req: Request) -> Response:
+    """The files a pull request changes (head vs its merge base with the base branch), with patches."""
+    repo = repo_of(sb, req)
+    pull = pull_or_404(repo, req)
+    head = pull.head_sha if pull.merged or pull.head_repo else repo.branches.get(pull.head, pull.head_sha)
+    base = gitops.merge_base(repo, repo.branches.get(pull.base, pull.base_sha), head) or pull.base_sha
+    old, new = repo.commits[base].tree, repo.commits[head].tree
+    items = [{"filename": path, "status": "added" if path not in old else "removed" if path not in new else "modified",
+              "sha": new.get(path), **file_patch(repo, old.get(path), new.get(path))}
+             for path in sorted(gitops.changed_paths(old, new))]
+    return paged_list(sb, req, items)
 
 
 @route("PATCH", "/repos/{owner}/{repo}/pulls/{number}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import posixpath
 from typing import Any
 
@@ -156,7 +157,20 @@ def get_branch(sb: Any, req: Request) -> dict[str, Any]:
 @route("GET", COMMIT_RE)
 def get_commit(sb: Any, req: Request) -> dict[str, Any]:
     repo = repo_of(sb, req)
-    return shapes.commit(sb.url, repo, repo.commits[commit_or_404(repo, req.params["ref"])])
+    commit = repo.commits[commit_or_404(repo, req.params["ref"])]
+    out = shapes.commit(sb.url, repo, commit)
+    parent = repo.commits[commit.parents[0]].tree if commit.parents and commit.parents[0] in repo.commits else {}
+    for entry in out["files"]:
+        entry.update(file_patch(repo, parent.get(entry["filename"]), commit.tree.get(entry["filename"])))
+    return out
+
+
+def file_patch(repo: Any, old_blob: str | None, new_blob: str | None) -> dict[str, Any]:
+    """GitHub's `patch` (hunks only, no headers), `additions` and `deletions` between two blobs."""
+    old, new = (repo.blobs.get(b, b"").decode("utf-8", "replace") if b else "" for b in (old_blob, new_blob))
+    lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm=""))[2:]
+    return {"patch": "\n".join(lines), "additions": sum(1 for x in lines if x.startswith("+")),
+            "deletions": sum(1 for x in lines if x.startswith("-")), "changes": len(lines)}
 
 
 @route("GET", "/repos/{owner}/{repo}/commits")

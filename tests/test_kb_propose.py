@@ -1,0 +1,196 @@
+"""Known issues that grow from human fixes: an escalation issue closed by a commit becomes a proposed entry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_executor_kit import (
+    CONTAINER_WF,
+    GLIBC,
+    KNOWN_ISSUES,
+    NEW_IMAGE,
+    REPO,
+    add_glibc_repo,
+    add_novel_run,
+    client,
+    failure_logs,
+    issues,
+    pipeline,
+)
+
+from agent.cli.app import main
+from agent.errors import BadInput
+from agent.knowledge import load_known_issues
+from agent.knowledge.learning import against_history, first_match, stored_lines
+from agent.knowledge.loader import parse_known_issues
+from agent.knowledge.patterns import separating_patterns
+from agent.knowledge.propose import propose_from_issue
+from agent.sandbox import Sandbox
+from agent.store import Store
+
+pytest_plugins = ["test_executor_kit"]
+
+WITHOUT_GLIBC = "version: 1\nissues:\n  - id: sfml-3-breaks-build" + KNOWN_ISSUES.split("  - id: sfml-3-breaks-build")[1]
+"""The pinned DB minus the GLIBC entry: that failure is novel here and gets escalated."""
+ZLIB = ["CMake Error at CMakeLists.txt:41 (find_package):",
+        "  Could not find a package configuration file provided by \"ZLIB\" with any of the following names:"]
+
+
+@pytest.fixture
+def learning_home(home):
+    (home / "guides" / "known-issues.yaml").write_text(WITHOUT_GLIBC, encoding="utf-8")
+    return home
+
+
+def escalate_glibc_and_novel(sb: Sandbox, home) -> None:
+    """Issue #1: the GLIBC failure (novel here); issue #2: another novel failure."""
+    p = pipeline(sb, home, kb=load_known_issues())
+    assert p.handle_run(REPO, add_glibc_repo(sb)).status == "escalated"
+    assert p.handle_run(REPO, add_novel_run(sb, new_repo=False)).status == "escalated"
+
+
+def human_commit(sb: Sandbox, path: str, text: str, message: str) -> str:
+    return sb.commit_file(REPO, "main", path, text, message=message, author="alice")
+
+
+def close(sb: Sandbox, number: int) -> None:
+    client(sb).request("PATCH", f"/repos/{REPO}/issues/{number}", body={"state": "closed"})
+
+
+def test_a_human_image_fix_becomes_a_valid_container_image_entry_matching_only_this_failure(sb, learning_home):
+    escalate_glibc_and_novel(sb, learning_home)
+    old = sb.file_text(REPO, CONTAINER_WF)
+    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Move the CUDA container to 22.04\n\nFixes #1")
+    close(sb, 1)
+    store = Store(learning_home / "agent.db")
+    proposal = propose_from_issue(client(sb), store, load_known_issues(), REPO, 1)
+
+    entry = proposal.entry
+    assert entry["fix"] == {"template": "container_image", "params": {"image": NEW_IMAGE, "bump_cache_key": False}}
+    assert entry["category"] == "container_incompatible" and proposal.fitted == "template"
+    issue = parse_known_issues({"version": 1, "issues": [entry]}).issues[0]
+    rows = store.rows("SELECT signature, diagnosis FROM diagnoses")
+    hits = {row["signature"] for row in rows if first_match(issue, stored_lines(row["diagnosis"]))}
+    assert hits == {proposal.signature} and len({row["signature"] for row in rows}) == 2
+    assert first_match(issue, [GLIBC.replace("/__e/node20", "/opt/hostedtoolcache/node20")]) is not None
+    assert "## " in proposal.guide_section and "container_image" in proposal.guide_section
+
+
+def test_a_commit_bumping_an_action_major_is_proposed_as_action_version_with_its_params(sb, learning_home):
+    sb.add_repo(REPO, files={".github/workflows/ci.yml": "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n"
+                             "    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/upload-artifact@v3\n"
+                             "        with: {name: logs, path: build}\n"})
+    lines = [("##[error]This request has been automatically failed because it uses a deprecated version of "
+              "`actions/upload-artifact: v3`.")]
+    run = sb.add_failed_run(REPO, workflow=".github/workflows/ci.yml", logs=failure_logs(lines, step="Upload"))
+    assert pipeline(sb, learning_home, kb=load_known_issues()).handle_run(REPO, run).status == "escalated"
+    old = sb.file_text(REPO, ".github/workflows/ci.yml")
+    human_commit(sb, ".github/workflows/ci.yml", old.replace("upload-artifact@v3", "upload-artifact@v4"), "ci: artifact v4, fixes #1")
+    close(sb, 1)
+    proposal = propose_from_issue(client(sb), Store(learning_home / "agent.db"), load_known_issues(), REPO, 1)
+    assert proposal.entry["fix"] == {"template": "action_version",
+                                     "params": {"action": "actions/upload-artifact", "version": "v4"}}
+
+
+def test_a_fix_no_template_reproduces_is_proposed_with_the_human_diff_as_the_remedy(sb, learning_home):
+    escalate_glibc_and_novel(sb, learning_home)
+    old = sb.file_text(REPO, CONTAINER_WF)
+    new = old.replace("ubuntu18.04", "ubuntu22.04") + "# pinned node for the old glibc\n"
+    human_commit(sb, CONTAINER_WF, new, "Work around GLIBC, closes #1")
+    close(sb, 1)
+    proposal = propose_from_issue(client(sb), Store(learning_home / "agent.db"), load_known_issues(), REPO, 1)
+    assert proposal.fitted == "diff" and "fix" not in proposal.entry and proposal.entry["action"] == "escalate"
+    assert "+# pinned node for the old glibc" in proposal.entry["notes"]
+    assert "+# pinned node for the old glibc" in proposal.guide_section
+
+
+def test_a_line_another_signature_shares_is_narrowed_to_a_pair_that_only_this_failure_has():
+    own = [ZLIB[0], ZLIB[1]]
+    others = [[ZLIB[0].replace("41", "77"), "  Could not find a package configuration file provided by \"OpenCV\""],
+              ["CMake Error at CMakeLists.txt:12 (include):", ZLIB[1]]]
+    patterns, how = separating_patterns(own, others)
+    assert how == "all" and len(patterns) == 2
+    issue = parse_known_issues({"version": 1, "issues": [{"id": "x", "title": "x", "category": "dependency_missing",
+                                                           "patterns": patterns, "match": how, "confidence": 0.5}]})
+    assert first_match(issue.issues[0], own) and not any(first_match(issue.issues[0], lines) for lines in others)
+
+
+def test_no_entry_is_proposed_when_every_root_cause_line_also_appears_in_another_signature():
+    assert separating_patterns(ZLIB, [ZLIB + ["  and one more line"]]) is None
+
+
+def test_the_proposed_entry_passes_kb_test_against_history(sb, learning_home, capsys):
+    escalate_glibc_and_novel(sb, learning_home)
+    old = sb.file_text(REPO, CONTAINER_WF)
+    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Fixes #1")
+    close(sb, 1)
+    store = Store(learning_home / "agent.db")
+    proposal = propose_from_issue(client(sb), store, load_known_issues(), REPO, 1)
+    issue = parse_known_issues({"version": 1, "issues": [proposal.entry]}).issues[0]
+    report = against_history(issue.id, issue, store, old=None)
+    assert [row["signature"] for row in report["newly_matching"]] == [proposal.signature]
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as stop:
+        main(list(args))
+    out = capsys.readouterr()
+    return stop.value.code, out.out, out.err
+
+
+def test_kb_propose_from_issue_end_to_end_then_accept_merges_into_the_deployment_db(sb, learning_home, capsys,
+                                                                                    monkeypatch):
+    escalate_glibc_and_novel(sb, learning_home)
+    old = sb.file_text(REPO, CONTAINER_WF)
+    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Fixes #1")
+    close(sb, 1)
+    monkeypatch.setenv("GITHUB_TOKEN", sb.token)
+    code, out, err = run_cli(capsys, "kb", "propose", "--from-issue", "1", "--repo", REPO, "--github-url", sb.url,
+                             "--json")
+    assert code == 0, err
+    proposal = json.loads(out)
+    assert (learning_home / "proposals" / f"{proposal['id']}.yaml").is_file()
+    assert "+  - id: " + proposal["id"] in proposal["diff"]
+    code, out, err = run_cli(capsys, "kb", "accept", proposal["id"])
+    assert code == 0, err
+    kb = load_known_issues()
+    assert kb.get(proposal["id"]) is not None and kb.get("sfml-3-breaks-build") is not None
+    assert "GLIBC_2" in (learning_home / "guides" / "learned.md").read_text(encoding="utf-8")
+    code, out, err = run_cli(capsys, "kb", "test", proposal["id"], "--against-history", "--json")
+    assert code == 0 and json.loads(out)["stop_matching"] == []
+
+
+@pytest.mark.parametrize("number, why", [(2, "still open"), (3, "not an issue the agent filed")])
+def test_kb_propose_refuses_in_one_line_an_open_issue_or_one_the_agent_did_not_file(sb, learning_home, capsys,
+                                                                                    monkeypatch, number, why):
+    escalate_glibc_and_novel(sb, learning_home)
+    client(sb).create_issue(REPO, "A feature request", "Please add a thing")
+    monkeypatch.setenv("GITHUB_TOKEN", sb.token)
+    code, out, err = run_cli(capsys, "kb", "propose", "--from-issue", str(number), "--repo", REPO,
+                             "--github-url", sb.url)
+    assert code != 0 and why in err and len(err.strip().splitlines()) == 1 and out == ""
+    assert len(issues(sb)) == 3
+
+
+def test_an_issue_closed_by_hand_without_a_commit_is_not_learned_from(sb, learning_home):
+    escalate_glibc_and_novel(sb, learning_home)
+    close(sb, 1)
+    with pytest.raises(BadInput, match="without a commit"):
+        propose_from_issue(client(sb), Store(learning_home / "agent.db"), load_known_issues(), REPO, 1)
+
+
+def test_a_merged_pull_request_saying_fixes_n_is_the_closing_fix(sb, learning_home):
+    escalate_glibc_and_novel(sb, learning_home)
+    gh = client(sb)
+    old = sb.file_text(REPO, CONTAINER_WF)
+    human_branch = sb.repo(REPO).branches["main"]
+    sb.repo(REPO).branches["alice/glibc"] = human_branch
+    sb.commit_file(REPO, "alice/glibc", CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "22.04", "alice")
+    pull = gh.create_pull(REPO, "alice/glibc", "main", "Container on 22.04", "Fixes #1")
+    gh.request("PUT", f"/repos/{REPO}/pulls/{pull['number']}/merge", body={})
+    close(sb, 1)
+    files = gh.request("GET", f"/repos/{REPO}/pulls/{pull['number']}/files")[2]
+    assert [f["filename"] for f in files] == [CONTAINER_WF] and "+" in files[0]["patch"]
+    proposal = propose_from_issue(gh, Store(learning_home / "agent.db"), load_known_issues(), REPO, 1)
+    assert proposal.entry["fix"]["template"] == "container_image"
