@@ -67,8 +67,23 @@ def findings(line: str) -> Iterator[tuple[str, str]]:
             yield kind, value
     folded = line.lower().encode("utf-8", "replace")
     if any(word in folded for word in KEYWORDS):
-        for value in entropy_plugin().analyze_string(line):
-            yield "high-entropy-secret", value
+        entropy = entropy_plugin()
+        for value in entropy.analyze_string(line):  # analyze_string yields every quoted string: judge it here
+            if random_looking(value, entropy) and not is_json_key(line, value):
+                yield "high-entropy-secret", value
+
+
+def random_looking(value: str, entropy: object) -> bool:
+    """High Shannon entropy, or a long token mixing letters and digits (a short password's shape)."""
+    if entropy.calculate_shannon_entropy(value) > entropy.entropy_limit:
+        return True
+    return len(value) >= 12 and any(c.isdigit() for c in value) and any(c.isalpha() for c in value) \
+        and not any(c.isspace() for c in value)
+
+
+def is_json_key(line: str, value: str) -> bool:
+    """Every occurrence of `value` is a quoted JSON key (`"value":`), a name rather than a secret."""
+    return f'"{value}":' in line and line.count(f'"{value}":') == line.count(value)
 
 
 def redact_line(line: str, placeholder: Callable[[str, str], str]) -> tuple[str, int]:
