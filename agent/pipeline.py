@@ -17,6 +17,7 @@ from agent.executor.rollback import (
     revert_plan,
     sync_pull_outcomes,
 )
+from agent.flaky.handle import judge_tests
 from agent.gate_context import FAILING, gate_context, resolve_association, run_fields
 from agent.github.errors import GitHubError
 from agent.github.lastgreen import last_green_log
@@ -30,7 +31,9 @@ from agent.rag.repo_guides import RepoGuides, fetch_repo_guides
 from agent.store.queue import DAEMON_OWNER
 from agent.triage import propose_action, triage
 
-ESCALATE_ON_DENY = frozenset({"closed_fix_key", "path.refused", "path.no_edits", "rate_limit.reruns_per_run"})
+ESCALATE_ON_DENY = frozenset({"closed_fix_key", "path.refused", "path.no_edits", "rate_limit.reruns_per_run",
+                              "content.forbidden"})
+"""Refusals of a fix after which the failure still gets its issue (the root cause quoted, the fix not)."""
 """Refusals after which the failure still deserves its one issue (nothing else is written)."""
 
 
@@ -108,6 +111,9 @@ class Pipeline:
             ignored = HandleResult(None, None, None, status="ignored", reason=f"conclusion {run.get('conclusion')}")
             return self.finish(full_name, run, ignored) if run.get("status") == "completed" else ignored
         diagnosis = self.diagnose(full_name, run)
+        diagnosis, quarantined = judge_tests(self, full_name, run, diagnosis)
+        if quarantined is not None:  # flaky on evidence: a quarantine PR (and its issue) instead of a re-run
+            return self.finish(full_name, run, quarantined)
         plan = self.plan_for(full_name, run, diagnosis)
         return self.finish(full_name, run, self.gate_and_execute(full_name, run, diagnosis, plan))
 

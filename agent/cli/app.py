@@ -56,6 +56,7 @@ COMMAND_MODULES = [
     "action",
     "pause",
     "stats",
+    "flaky",
 ]
 """Modules under agent.cli; each exposes register(app). Keep their imports light."""
 
@@ -63,7 +64,7 @@ COMMAND_HOMES = {
     "triage": "triage", "index": "index", "search": "index", "sandbox": "sandbox", "policy": "policy",
     "fix": "fix", "eval": "eval", "kb": "kb", "watch": "watch", "status": "status", "history": "status",
     "demo": "demo", "chat": "chat", "mcp": "mcp", "action": "action",
-    "pause": "pause", "resume": "pause", "stats": "stats",
+    "pause": "pause", "resume": "pause", "stats": "stats", "flaky": "flaky",
 }
 """Which module defines each top-level command, so `agent triage` imports only what it needs."""
 

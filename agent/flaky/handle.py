@@ -42,8 +42,8 @@ def verdicts_for(pipe: Any, full_name: str, run: dict[str, Any]) -> tuple[list[V
 
 
 def judge_tests(pipe: Any, full_name: str, run: dict[str, Any], diagnosis: Diagnosis) -> tuple[Diagnosis, Any]:
-    """(diagnosis, None) to go on as planned — escalated when a failing test is broken — or (diagnosis, the
-    result of quarantining) when every failing test is flaky on evidence."""
+    """Quarantine the failing tests that are flaky on evidence; → (diagnosis, the quarantine's result) when that
+    was all, else (the diagnosis — escalated when a failing test is broken — to go on as planned, None)."""
     if diagnosis.category not in TEST_CATEGORIES or not hasattr(pipe.store, "record_test_results"):
         return diagnosis, None
     try:
@@ -56,11 +56,10 @@ def judge_tests(pipe: Any, full_name: str, run: dict[str, Any], diagnosis: Diagn
     if not now_failing:
         return diagnosis, None
     flaky = [v for v in now_failing if v.kind == "flaky" and v.framework != "junit"]
-    if len(flaky) == len(now_failing):
-        return diagnosis, quarantine(pipe, full_name, run, diagnosis, flaky)
+    quarantined = quarantine(pipe, full_name, run, diagnosis, flaky) if flaky else None
     broken = [v for v in now_failing if v.kind == "broken" and len(v.evidence) > 1]
-    if not broken:
-        return diagnosis, None  # too little evidence yet: the usual handling (e.g. one re-run)
+    if len(flaky) == len(now_failing) or not broken:
+        return diagnosis, quarantined  # None: too little evidence yet, the usual handling (e.g. one re-run)
     lines = [f"{v.test_id}: broken ({v.reason}; runs {', '.join(map(str, v.evidence))})" for v in broken]
     return diagnosis.model_copy(update={"proposed_action": Action.escalate, "fix": None,
                                         "root_cause_lines": lines + diagnosis.root_cause_lines}), None

@@ -147,6 +147,15 @@ class GitHub(GitMixin, PullsMixin, AccessMixin):
         """One job's text log; past `max_bytes` only the tail, after a '[truncated N bytes]' line."""
         return self.logs.job_log(full_name, job_id, max_bytes)
 
+    def list_artifacts(self, full_name: str, run_id: int) -> list[dict]:
+        """The run's artifacts (id, name, size_in_bytes, expired)."""
+        return self._paginate(f"/repos/{full_name}/actions/runs/{int(run_id)}/artifacts", None, "artifacts")
+
+    def download_artifact(self, full_name: str, artifact_id: int, max_bytes: int = DEFAULT_ZIP_CAP) -> LogBytes:
+        """One artifact's zip, streamed from the signed URL like logs; LogTooLarge past `max_bytes`."""
+        return self.logs._fetch(f"/repos/{full_name}/actions/artifacts/{int(artifact_id)}/zip", max_bytes,
+                                keep_tail=False)
+
     def rerun_failed_jobs(self, full_name: str, run_id: int) -> None:
         """Re-run the run's failed jobs (a new run attempt)."""
         self.request("POST", f"/repos/{full_name}/actions/runs/{run_id}/rerun-failed-jobs")

@@ -146,6 +146,18 @@ class LlmBudget(Section):
     per_analysis_usd: float = Field(2.0, ge=0, description="Model spend for one failure's analysis.")
 
 
+class Flaky(Section):
+    """Flaky tests: judged on evidence, quarantined by a pull request with an expiry, released when green."""
+
+    auto_merge_quarantine: bool = Field(
+        False, description="Merge a quarantine PR without a human (after CI passes); false → a PR for a human.")
+    quarantine_days: int = Field(14, ge=1, description="Days a quarantine lasts before the agent proposes the release.")
+    release_after_green_runs: int = Field(
+        3, ge=1, description="Green runs of a quarantined test (where it still ran) after which the release is proposed.")
+    history_runs: int = Field(20, ge=2, description="Recent runs of a test the flip count looks at.")
+    min_flips: int = Field(2, ge=1, description="Status changes with no related change that make a test flaky.")
+
+
 class Policy(Section):
     """policies.yaml: the data the gate decides by."""
 
@@ -163,6 +175,7 @@ class Policy(Section):
     content_safety: ContentSafety = Field(default_factory=ContentSafety, description="Edit content rules.")
     validation: Validation = Field(default_factory=Validation, description="When validators are unavailable.")
     llm: LlmBudget = Field(default_factory=LlmBudget, description="The model's spend budget.")
+    flaky: Flaky = Field(default_factory=Flaky, description="Flaky-test verdicts, quarantine and release.")
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,8 @@ from agent.sandbox import runlogs, shapes
 from agent.sandbox.routing import ApiError, Request, Response, paged_wrapped, repo_of, route
 
 RUN_STATUSES = {"queued", "in_progress", "completed", "requested", "waiting", "pending"}
+ARTIFACTS: weakref.WeakKeyDictionary[Any, dict[int, tuple[str, int, str, bytes]]] = weakref.WeakKeyDictionary()
+"""Artifacts a test attached to runs, per sandbox: id → (repo, run id, name, zip bytes). Not persisted."""
 
 
 def run_or_404(repo: Any, req: Request) -> Any:
@@ -150,6 +153,36 @@ def job_logs(sb: Any, req: Request) -> Response:
         raise ApiError(404, "Not Found")
     text = next(j.text for j in runlogs.parse_layout(run.attempts[number - 1].logs) if j.name == job.name)
     return _redirect(sb, req, text, "text/plain; charset=utf-8")
+
+
+def attach_artifact(sb: Any, full_name: str, run_id: int, name: str, data: bytes) -> int:
+    """Attach an artifact (zip bytes) to a run, as `actions/upload-artifact` would. → its id."""
+    with sb.lock:
+        repo = sb.repo(full_name)
+        artifact_id = sb.state.new_id()
+        ARTIFACTS.setdefault(sb, {})[artifact_id] = (repo.full_name, int(run_id), name, bytes(data))
+    return artifact_id
+
+
+@route("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts")
+def list_artifacts(sb: Any, req: Request) -> Response:
+    repo = repo_of(sb, req)
+    run = run_or_404(repo, req)
+    items = [{"id": aid, "node_id": f"A_{aid}", "name": name, "size_in_bytes": len(data), "expired": False,
+              "archive_download_url": f"{sb.url}/repos/{repo.full_name}/actions/artifacts/{aid}/zip",
+              "workflow_run": {"id": run.id, "head_branch": run.head_branch, "head_sha": run.head_sha}}
+             for aid, (owner, run_id, name, data) in sorted(ARTIFACTS.get(sb, {}).items())
+             if owner == repo.full_name and run_id == run.id]
+    return paged_wrapped(sb, req, "artifacts", items)
+
+
+@route("GET", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip")
+def artifact_zip(sb: Any, req: Request) -> Response:
+    repo = repo_of(sb, req)
+    found = ARTIFACTS.get(sb, {}).get(req.int_param("artifact_id"))
+    if found is None or found[0] != repo.full_name:
+        raise ApiError(404, "Not Found")
+    return _redirect(sb, req, found[3], "application/zip")
 
 
 @route("POST", "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs")

@@ -12,9 +12,10 @@ from agent.store.records import RecordStore
 from agent.store.reports import ReportStore
 from agent.store.schema import ACTION_STATUSES, OUTCOMES, RUN_STATUSES, SCHEMA_VERSION
 from agent.store.state import StateStore
+from agent.store.tests_results import TestResultStore
 
 
-class Store(QueueStore, RecordStore, StateStore, ReportStore):
+class Store(QueueStore, RecordStore, StateStore, ReportStore, TestResultStore):
     """`Store(path=None)` (default: agent.config.db_path()); see the mixins for each table's API."""
 
 

@@ -1,0 +1,120 @@
+"""End to end on the sandbox: a flaky test gets a quarantine PR (not merged) and its issue, a broken one an issue."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from test_tools_world import sandbox  # noqa: F401 - fixture
+
+from agent.github import GitHub, RetryPolicy
+from agent.knowledge import load_known_issues
+from agent.models import Action
+from agent.pipeline import Pipeline
+from agent.policy import load_policy
+from agent.sandbox.api_actions import attach_artifact
+from agent.sandbox.ci import build_attempt, settle
+from agent.sandbox.model import Actor
+from agent.store import Store
+from evals.synth import StepSpec, run_layout
+
+REPO = "Apra-Labs/ApraPipes"
+WORKFLOW = ".github/workflows/CI-Linux.yml"
+TEST_CMD = "build/aprapipesut --log_format=JUNIT --log_sink=CI_test_result.xml -p -l all"
+FILES = {
+    WORKFLOW: "name: CI-Linux\non: [push, pull_request]\npermissions:\n  contents: read\njobs:\n  build:\n"
+              "    runs-on: ubuntu-22.04\n    timeout-minutes: 60\n    steps:\n      - uses: actions/checkout@v4\n"
+              "      - name: Build\n        run: ./build.sh\n      - name: Run Tests\n        run: |\n"
+              f"          {TEST_CMD}\n",
+    ".github/CODEOWNERS": "* @lead\nbase/test/jpeg_tests.cpp @jpegdev\n",
+    "base/test/jpeg_tests.cpp": "// jpeg tests\n",
+    "base/test/cuda_tests.cpp": "// cuda tests\n",
+    "build.sh": "#!/bin/sh\ncmake --build build\n",
+}
+FAST = RetryPolicy(max_attempts=2, max_total_wait=1, backoff_base=0.01, backoff_cap=0.02)
+
+
+def boost_lines(outcomes: dict[str, bool]) -> list[str]:
+    """Boost.Test `-l all` output for suite/case → passed?"""
+    lines = ['Running 2 test cases...', 'Entering test module "aprapipesut"']
+    for path, passed in outcomes.items():
+        suite, case = path.split("/")
+        lines += [f'Entering test suite "{suite}"', f'Entering test case "{case}"']
+        if not passed:
+            lines.append(f'base/test/{suite}.cpp(42): error: in "{path}": check frame != nullptr has failed')
+        lines += [f'Leaving test case "{case}"; testing time: 1200us', f'Leaving test suite "{suite}"']
+    failures = sum(not p for p in outcomes.values())
+    return lines + ([f'*** {failures} failures are detected in the test module "aprapipesut"'] if failures
+                    else ["*** No errors detected"])
+
+
+def runner_logs(outcomes: dict[str, bool]) -> dict[str, bytes]:
+    failed = not all(outcomes.values())
+    steps = {"build": [StepSpec(name="actions/checkout@v4", uses="actions/checkout@v4", failed=False),
+                       StepSpec(name="Build", lines=["-- Build files written"], failed=False),
+                       StepSpec(name="Run Tests", lines=boost_lines(outcomes), failed=failed,
+                                exit_code=1 if failed else None)]}
+    return {k: v.encode("utf-8") for k, v in run_layout(steps, workflow=WORKFLOW, seed=1).items()}
+
+
+def add_attempt(sb, run_id: int, outcomes: dict[str, bool]) -> None:
+    """A re-run attempt of a run with its own test outcomes."""
+    with sb.lock:
+        run = sb.repo(REPO).runs[run_id]
+        attempt = build_attempt(sb, len(run.attempts) + 1, runner_logs(outcomes), Actor(login="dev1"))
+        run.attempts.append(attempt)
+        settle(attempt, "completed")
+
+
+def junit_artifact(outcomes: dict[str, bool]) -> bytes:
+    cases = "".join(f'<testcase assertions="1" classname="{p.split("/")[0]}" name="{p.split("/")[1]}" time="0.1">'
+                    + ("" if ok else '<failure message="check failed" type="assertion error"/>') + "</testcase>"
+                    for p, ok in outcomes.items())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("CI_test_result.xml", f'<?xml version="1.0"?><testsuite name="aprapipesut">{cases}</testsuite>')
+    return buf.getvalue()
+
+
+@pytest.fixture
+def pipe(sandbox, tmp_path, monkeypatch):  # noqa: F811 - the fixture above
+    monkeypatch.setenv("AGENT_HOME", str(tmp_path / "home"))
+    gh = GitHub(base_url=sandbox.url, token=sandbox.token, retry=FAST)
+    return Pipeline(gh, Store(tmp_path / "agent.db"), load_policy(), kb=load_known_issues(), verify_timeout=1,
+                    poll_interval=0.05)
+
+
+def test_only_the_flaky_test_gets_a_quarantine_pr_and_the_broken_one_an_issue(sandbox, pipe):  # noqa: F811
+    sandbox.add_repo(REPO, files=FILES)
+    both_fail = {"jpeg_tests/encode": False, "cuda_tests/oom": False}
+    first = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=runner_logs(both_fail))
+    add_attempt(sandbox, first, {"jpeg_tests/encode": True, "cuda_tests/oom": False})  # the re-run: encode passes
+    second = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=runner_logs(both_fail))
+    attach_artifact(sandbox, REPO, second, "test-results-linux", junit_artifact(both_fail))
+
+    result = pipe.handle_run(REPO, second)
+
+    pulls = sandbox.repo(REPO).pulls
+    assert len(pulls) == 1
+    [pull] = pulls.values()
+    assert not pull.merged
+    quarantined = sandbox.file_text(REPO, WORKFLOW, pull.head)
+    assert f"{TEST_CMD} --run_test=!jpeg_tests/encode\n" in quarantined
+    assert "cuda_tests/oom" not in quarantined
+    issues = sorted(sandbox.repo(REPO).issues.values(), key=lambda i: i.number)
+    titles = [i.title for i in issues]
+    assert any("Flaky test quarantined: jpeg_tests/encode" in t for t in titles)
+    flaky_issue = next(i for i in issues if "Flaky test quarantined" in i.title)
+    assert flaky_issue.assignees == ["jpegdev"]
+    until = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
+    note = f"# devops-agent quarantine: jpeg_tests/encode (boost) until {until} issue #{flaky_issue.number} owner jpegdev"
+    assert note in quarantined
+    broken_issue = next(i for i in issues if "Flaky" not in i.title and i.number != pull.number)
+    assert "cuda_tests/oom: broken" in broken_issue.body
+    assert result.plan.action == Action.escalate
+    assert any("cuda_tests/oom: broken" in line for line in result.diagnosis.root_cause_lines)
+    assert "cuda_tests/oom" not in "".join(i.title for i in issues if "Flaky" in i.title)
+    from_artifact = [r for r in pipe.store.test_observations(REPO) if r["run_id"] == second]
+    assert {r["job"] for r in from_artifact} == {"test-results-linux"}
