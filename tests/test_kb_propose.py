@@ -194,3 +194,20 @@ def test_a_merged_pull_request_saying_fixes_n_is_the_closing_fix(sb, learning_ho
     assert [f["filename"] for f in files] == [CONTAINER_WF] and "+" in files[0]["patch"]
     proposal = propose_from_issue(gh, Store(learning_home / "agent.db"), load_known_issues(), REPO, 1)
     assert proposal.entry["fix"]["template"] == "container_image"
+
+
+def test_the_weekly_pass_proposes_each_human_fixed_issue_once_and_skips_one_closed_by_hand(sb, learning_home):
+    from agent.knowledge.weekly import due, learn_from_fixes
+
+    escalate_glibc_and_novel(sb, learning_home)
+    old = sb.file_text(REPO, CONTAINER_WF)
+    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Fixes #1")
+    close(sb, 1)
+    close(sb, 2)
+    store = Store(learning_home / "agent.db")
+    assert due(store, REPO)
+    summary = learn_from_fixes(client(sb), store, REPO)
+    assert len(summary["proposed"]) == 1 and list(summary["skipped"]) == [2]
+    assert (learning_home / "proposals" / f"{summary['proposed'][0]}.yaml").is_file()
+    assert not due(store, REPO)
+    assert learn_from_fixes(client(sb), store, REPO)["proposed"] == []

@@ -68,6 +68,8 @@ class DaemonConfig:
     discover: Callable[[], list[str]] | None = None
     """With `agent watch --org`: the organisation's repositories now (refreshed every `discover_interval` s)."""
     discover_interval: float = 600.0
+    learn_interval: float | None = 3600.0
+    """Seconds between checks whether a repository's weekly known-issue learning is due; None or 0: off."""
 
 
 def pid_alive(pid: int) -> bool:
@@ -134,6 +136,12 @@ class Daemon:
                 self._spawn("discover", lambda: self._rediscover_until_stopped())
             if self.monitor is not None and self.config.monitor_interval:
                 self._spawn("monitor", lambda: self.monitor.run(self.stopping, self.config.monitor_interval))
+            if self.config.learn_interval:
+                from agent.knowledge.weekly import learn_until_stopped
+
+                self._spawn("learn", lambda: learn_until_stopped(self.stopping, self.gh, self.store,
+                                                                 lambda: list(self.config.repos), self.log.emit,
+                                                                 self.config.learn_interval))
         except BaseException:
             self.stop()
             raise
