@@ -24,7 +24,7 @@ from agent.errors import BadInput
 from agent.knowledge import load_known_issues
 from agent.knowledge.learning import against_history, first_match, stored_lines
 from agent.knowledge.loader import parse_known_issues
-from agent.knowledge.patterns import separating_patterns
+from agent.knowledge.patterns import line_pattern, separating_patterns
 from agent.knowledge.propose import propose_from_issue
 from agent.sandbox import Sandbox
 from agent.store import Store
@@ -33,6 +33,8 @@ pytest_plugins = ["test_executor_kit"]
 
 WITHOUT_GLIBC = "version: 1\nissues:\n  - id: sfml-3-breaks-build" + KNOWN_ISSUES.split("  - id: sfml-3-breaks-build")[1]
 """The pinned DB minus the GLIBC entry: that failure is novel here and gets escalated."""
+NVJPEG = ["/src/base/src/JPEGDecoderNVJPEG.cpp:3:10: fatal error: nvjpeg.h: No such file or directory",
+          "  note: the CUDA toolkit include directory is not on the include path of target aprapipes"]
 ZLIB = ["CMake Error at CMakeLists.txt:41 (find_package):",
         "  Could not find a package configuration file provided by \"ZLIB\" with any of the following names:"]
 
@@ -106,14 +108,19 @@ def test_a_fix_no_template_reproduces_is_proposed_with_the_human_diff_as_the_rem
 
 
 def test_a_line_another_signature_shares_is_narrowed_to_a_pair_that_only_this_failure_has():
-    own = [ZLIB[0], ZLIB[1]]
-    others = [[ZLIB[0].replace("41", "77"), "  Could not find a package configuration file provided by \"OpenCV\""],
-              ["CMake Error at CMakeLists.txt:12 (include):", ZLIB[1]]]
+    own = NVJPEG
+    others = [[NVJPEG[0], "  note: the build used the system compiler"],
+              ["fatal error: npp.h: No such file or directory", NVJPEG[1]]]
     patterns, how = separating_patterns(own, others)
     assert how == "all" and len(patterns) == 2
-    issue = parse_known_issues({"version": 1, "issues": [{"id": "x", "title": "x", "category": "dependency_missing",
+    issue = parse_known_issues({"version": 1, "issues": [{"id": "x", "title": "x", "category": "compile_error",
                                                            "patterns": patterns, "match": how, "confidence": 0.5}]})
     assert first_match(issue.issues[0], own) and not any(first_match(issue.issues[0], lines) for lines in others)
+
+
+def test_a_cmake_message_header_is_never_a_pattern_on_its_own():
+    patterns, _ = separating_patterns(ZLIB, [])
+    assert patterns == [line_pattern(ZLIB[1])] and line_pattern(ZLIB[0]) is None
 
 
 def test_no_entry_is_proposed_when_every_root_cause_line_also_appears_in_another_signature():

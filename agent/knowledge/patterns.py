@@ -34,9 +34,11 @@ MASKS = {
 _TOKENS = re.compile("|".join(re.escape(token) for token in MASKS) + r"|\s+")
 GENERIC = re2.compile(
     r"(?i)process completed with exit code|^error:?$|^##\[error\]$|make(?:\[<n>\])?: \*\*\*|ninja: build stopped|"
-    r"^error: command failed|^the command .* exited with|returned non-zero exit status|^failed$|build failed"
+    r"^error: command failed|^the command .* exited with|returned non-zero exit status|^failed$|build failed|"
+    r"^CMake (?:Error|Warning)(?: \(dev\))? at .*\):$"
 )
-"""Lines every failure of a kind prints (the exit-code boundary, make's summary): never a pattern alone."""
+"""Lines every failure of a kind prints (the exit-code boundary, make's summary, a CMake message header that
+names only where the message came from): never a pattern alone."""
 
 
 @dataclass
