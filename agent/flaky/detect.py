@@ -73,7 +73,8 @@ def stem_of(path: str) -> str:
 def related(obs: Observation, changed: tuple[str, ...]) -> bool:
     """A change to the test's file or directory, or to code whose name matches the test's (path heuristic)."""
     names = {stem_of(obs.file)} if obs.file else set()
-    names |= {TEST_AFFIXES.sub("", part.lower()) for part in re.split(r"[/.:]+", obs.test_id) if len(part) > 3}
+    parts = re.split(r"[/.:]+", obs.test_id)
+    names |= {TEST_AFFIXES.sub("", part.lower()) for part in parts[:-1] or parts}  # suites, not the case name
     folder = str(PurePosixPath(obs.file).parent) if obs.file else None
     for path in changed:
         if path == obs.file or (folder not in (None, ".", "") and str(PurePosixPath(path).parent) == folder):

@@ -8,7 +8,7 @@ import zipfile
 
 from agent.flaky.results import TestResult, merged
 
-GTEST = re.compile(r"\[\s+(?P<st>OK|FAILED|SKIPPED)\s+\] (?P<suite>[\w/]+)\.(?P<name>[\w/]+)(?:, where [^(]*)? \(\d+ ms\)")
+GTEST = re.compile(r"\[\s+(?P<st>OK|FAILED|SKIPPED)\s+\] (?P<suite>[\w/]+)\.(?P<name>[\w/]+)(?:, where .*)? \(\d+ ms\)\s*$")
 CTEST = re.compile(
     r"\d+/\d+ Test\s+#\d+: (?P<name>\S+) \.*\s*(?:\*\*\*)?(?P<st>Passed|Failed|Timeout|Exception|Not Run|Skipped)")
 CTEST_STATUS = {"Passed": "passed", "Failed": "failed", "Timeout": "errored", "Exception": "errored",
