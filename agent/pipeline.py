@@ -33,7 +33,6 @@ from agent.triage import propose_action, triage
 
 ESCALATE_ON_DENY = frozenset({"closed_fix_key", "path.refused", "path.no_edits", "rate_limit.reruns_per_run",
                               "content.forbidden"})
-"""Refusals of a fix after which the failure still gets its issue (the root cause quoted, the fix not)."""
 """Refusals after which the failure still deserves its one issue (nothing else is written)."""
 
 

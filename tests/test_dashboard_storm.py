@@ -25,6 +25,8 @@ pytest_plugins = ["test_executor_kit"]
 """The sandbox (`sb`) and `home` fixtures."""
 
 HELD = "Apra-Labs/ApraPipes-held"
+GLOBAL = {"scope": "global"}
+"""Fault #32 is about caps across repositories: the storm runs with limits counted globally."""
 
 
 def storm(sb, p) -> dict[str, list[int]]:
@@ -52,7 +54,7 @@ def posted_issues(sb, name: str) -> list:
 
 
 def test_storm_leaves_two_prs_and_one_dashboard_issue_per_held_repo_listing_its_runs(sb, home):
-    p = pipeline(sb, home, dashboard=True)
+    p = pipeline(sb, home, policy=policy_with(rate_limits=GLOBAL), dashboard=True)
     held = storm(sb, p)
     assert sum(len(pulls(sb, name)) for name in [*held, "Apra-Labs/ApraPipes-0", "Apra-Labs/ApraPipes-1"]) == 2
     for name, run_ids in held.items():
@@ -64,8 +66,8 @@ def test_storm_leaves_two_prs_and_one_dashboard_issue_per_held_repo_listing_its_
 
 
 def test_handling_held_runs_later_removes_them_from_the_dashboard_body(sb, home):
-    held = storm(sb, pipeline(sb, home, dashboard=True))
-    later = pipeline(sb, home, policy=policy_with(rate_limits={"prs_per_hour": 50}), dashboard=True)
+    held = storm(sb, pipeline(sb, home, policy=policy_with(rate_limits=GLOBAL), dashboard=True))
+    later = pipeline(sb, home, policy=policy_with(rate_limits={**GLOBAL, "prs_per_hour": 50}), dashboard=True)
     statuses = [later.handle_run(HELD, run_id).status for run_id in held[HELD]]
     assert "denied" not in statuses
     [dashboard] = issues(sb, HELD)
@@ -82,7 +84,7 @@ def add_held_run(sb, seed: int = 11) -> int:
 
 
 def test_a_dashboard_found_by_its_marker_is_edited_not_duplicated(sb, home, tmp_path):
-    storm(sb, pipeline(sb, home, dashboard=True))
+    storm(sb, pipeline(sb, home, policy=policy_with(rate_limits=GLOBAL), dashboard=True))
     elsewhere = tmp_path / "another-store"
     elsewhere.mkdir()
     run_id = add_held_run(sb)
