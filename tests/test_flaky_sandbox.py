@@ -86,13 +86,35 @@ def pipe(sandbox, tmp_path, monkeypatch):  # noqa: F811 - the fixture above
                     poll_interval=0.05)
 
 
-def test_only_the_flaky_test_gets_a_quarantine_pr_and_the_broken_one_an_issue(sandbox, pipe):  # noqa: F811
+BOTH_FAIL = {"jpeg_tests/encode": False, "cuda_tests/oom": False}
+
+
+def flaky_and_broken_history(sandbox) -> int:  # noqa: F811
+    """A run where both tests failed and its re-run where only the broken one did, then a new failed run."""
     sandbox.add_repo(REPO, files=FILES)
-    both_fail = {"jpeg_tests/encode": False, "cuda_tests/oom": False}
-    first = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=runner_logs(both_fail))
+    first = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=runner_logs(BOTH_FAIL))
     add_attempt(sandbox, first, {"jpeg_tests/encode": True, "cuda_tests/oom": False})  # the re-run: encode passes
-    second = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=runner_logs(both_fail))
-    attach_artifact(sandbox, REPO, second, "test-results-linux", junit_artifact(both_fail))
+    second = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=runner_logs(BOTH_FAIL))
+    attach_artifact(sandbox, REPO, second, "test-results-linux", junit_artifact(BOTH_FAIL))
+    return second
+
+
+def add_run(sandbox, outcomes: dict[str, bool], hours: int, branch: str | None = None) -> int:  # noqa: F811
+    """A later run (green when every test passed) with the given test outcomes."""
+    when = (datetime.now(UTC) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    run_id = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=runner_logs(outcomes), created_at=when,
+                                    head_branch=branch)
+    if all(outcomes.values()):
+        with sandbox.lock:
+            for attempt in sandbox.repo(REPO).runs[run_id].attempts:
+                attempt.conclusion = "success"
+                for job in attempt.jobs:
+                    job.conclusion = "success"
+    return run_id
+
+
+def test_only_the_flaky_test_gets_a_quarantine_pr_and_the_broken_one_an_issue(sandbox, pipe):  # noqa: F811
+    second = flaky_and_broken_history(sandbox)
 
     result = pipe.handle_run(REPO, second)
 
@@ -118,3 +140,21 @@ def test_only_the_flaky_test_gets_a_quarantine_pr_and_the_broken_one_an_issue(sa
     assert "cuda_tests/oom" not in "".join(i.title for i in issues if "Flaky" in i.title)
     from_artifact = [r for r in pipe.store.test_observations(REPO) if r["run_id"] == second]
     assert {r["job"] for r in from_artifact} == {"test-results-linux"}
+
+
+def test_a_merged_quarantine_is_released_by_a_pr_after_three_green_runs_with_the_test_back_in(sandbox, pipe):  # noqa: F811
+    pipe.handle_run(REPO, flaky_and_broken_history(sandbox))
+    [pull] = sandbox.repo(REPO).pulls.values()
+    pipe.gh.merge_pull(REPO, pull.number, pull.head_sha)  # a maintainer merges the quarantine
+    for hours in (1, 2, 3):  # runs where the test still ran (e.g. a release branch), green
+        add_run(sandbox, {"jpeg_tests/encode": True, "cuda_tests/oom": True}, hours, branch="release/1.0")
+    later = add_run(sandbox, {"cuda_tests/oom": False}, 4)
+
+    pipe.handle_run(REPO, later)
+
+    release = [p for p in sandbox.repo(REPO).pulls.values() if p.number != pull.number]
+    assert len(release) == 1 and not release[0].merged
+    released = sandbox.file_text(REPO, WORKFLOW, release[0].head)
+    assert released == FILES[WORKFLOW]
+    record = pipe.store.quarantine_records(REPO)[("boost", "jpeg_tests/encode")]
+    assert record["released"]
