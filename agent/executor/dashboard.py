@@ -127,7 +127,8 @@ class Dashboard:
             body = render_body(full_name, held, render_digest(items))
             issue = self.find(full_name, state.get("issue"))
             if issue is None:
-                return self.create(full_name, body, probe) if held or items["waiting"] or items["merged"] else None
+                # opened when something waits for a human; once open, it shows the whole week
+                return self.create(full_name, body, probe) if held or items["waiting"] else None
             reopen = "open" if held and issue.get("state") == "closed" else None
             if issue.get("body") == body and reopen is None:
                 return issue
