@@ -74,7 +74,7 @@ def latency_ms(index: Index, pairs: list[dict], mode: str, rounds: int = 3) -> d
             "cpu_p50": round(statistics.median(cpu), 2)}
 
 
-LAUNCHER = """import json, os, resource, subprocess, sys, time
+LAUNCHER = """import json, resource, subprocess, sys, time
 started = time.perf_counter()
 out = subprocess.run(sys.argv[1:], capture_output=True, check=True).stdout
 wall = time.perf_counter() - started
