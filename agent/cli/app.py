@@ -117,3 +117,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         fail(f"internal error: {type(exc).__name__}: {exc} (set AGENT_DEBUG=1 for a traceback)", 1)
     raise SystemExit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":  # `python -m agent.cli.app …` (e.g. under -X importtime)
+    main()
