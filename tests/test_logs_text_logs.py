@@ -91,3 +91,11 @@ def test_empty_binary_and_corrupt_input_is_still_refused(payload, message):
     with pytest.raises(BadInput, match=message):
         read_log(payload)
 
+
+
+def test_a_plain_log_with_group_markers_reads_each_group_as_a_step():
+    text = b"##[group]Install\nnpm ci\n##[endgroup]\n##[group]Test\nnpm test\nError: expected 2 to equal 3\n##[endgroup]\n"
+    run = read_log(text)
+    assert run.kind == "text"
+    assert [step.name for step in run.steps] == ["Install", "log", "Test", "log"]
+    assert failure_window(run).root_cause_lines[0] == "Error: expected 2 to equal 3"

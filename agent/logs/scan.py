@@ -17,7 +17,7 @@ from agent.logs.model import Job, Limits, Piece, Step
 
 __all__ = ["BlockReader", "Budget", "JobScanner", "StepBuilder", "Tail", "merge_regions", "raw_scanner"]
 from agent.logs.multimatch import loose
-from agent.logs.sections import GHA_BOUNDARY_SCAN, TEXT_BOUNDARY_SCAN, gha_boundary
+from agent.logs.sections import GHA_BOUNDARY_SCAN, OUTSIDE, TEXT_BOUNDARY_SCAN, gha_boundary
 from agent.logs.shapes import SHAPES
 
 
@@ -265,7 +265,7 @@ class JobScanner:
                                    self.limits)
 
     def _close(self) -> None:
-        if self.current is not None and (self.current.size or self.current.name != "Set up job"):
+        if self.current is not None and (self.current.size or self.current.name not in ("Set up job", OUTSIDE)):
             self.steps.append(self.current.finish(self.line, self.budget))
             self.steps[-1].number = len(self.steps)
             self.budget.settle(self.steps[-1])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 GHA_BOUNDARY_SCAN = r"##\[group\]Run |Post job cleanup\.|Cleaning up orphan processes"
-TEXT_BOUNDARY_SCAN = r"travis_fold:(?:start|end):|section_(?:start|end):\d+:"
+TEXT_BOUNDARY_SCAN = r"travis_fold:(?:start|end):|section_(?:start|end):\d+:|##\[(?:end)?group\]"
 _GHA = re.compile(
     rb"(?:\xef\xbb\xbf)?(?:\d{4}-\d\d-\d\dT[\d:.]+Z ?)?(?:##\[group\]Run (?P<run>[^\r\n]*)"
     rb"|(?P<post>Post job cleanup\.)|(?P<done>Cleaning up orphan processes))"

@@ -11,12 +11,13 @@ HEAD_BYTES = 64 << 10
 _GH_LINE = re.compile(rb"^[^\t\r\n]+\t[^\t\r\n]*\t(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 _RUNNER_LINE = re.compile(
     rb"(?m)^(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z"
-    rb"|##\[(?:group|endgroup|error|warning|notice|debug|command|section)\]"
+    rb"|##\[(?:group\]Run |error\]|warning\]|notice\]|debug\]|command\]|section\])"
     rb"|^(?:\xef\xbb\xbf)?(?:Requested labels: |Job defined at: |Current runner version: |Runner name: "
     rb"|Waiting for a runner to pick up this job|Download action repository '|Post job cleanup\."
     rb"|Cleaning up orphan processes)"
 )
-"""A runner timestamp, a `##[...]` marker, or a line only the runner writes (gha-logs.md "Log lines")."""
+"""A runner timestamp, a runner's `##[...]` marker, or a line only the runner writes (gha-logs.md "Log lines").
+A bare `##[group]NAME` is not enough: other tools print it too (their text is read with groups as steps)."""
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
