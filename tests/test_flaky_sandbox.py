@@ -158,3 +158,44 @@ def test_a_merged_quarantine_is_released_by_a_pr_after_three_green_runs_with_the
     assert released == FILES[WORKFLOW]
     record = pipe.store.quarantine_records(REPO)[("boost", "jpeg_tests/encode")]
     assert record["released"]
+
+
+def quarantine_plans(store) -> list[dict]:
+    return [row["plan"] for row in store.rows("SELECT plan FROM plans WHERE template = 'quarantine_test'")]
+
+
+def test_a_test_failing_every_time_gets_an_issue_and_never_a_quarantine_pr(sandbox, pipe):  # noqa: F811
+    sandbox.add_repo(REPO, files=FILES)
+    broken = {"cuda_tests/oom": False}
+    first = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=runner_logs(broken))
+    add_attempt(sandbox, first, broken)
+    result = pipe.handle_run(REPO, sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=runner_logs(broken)))
+    assert sandbox.repo(REPO).pulls == {} and quarantine_plans(pipe.store) == []
+    assert result.status == "escalated" and result.plan.action == Action.escalate
+    [issue] = sandbox.repo(REPO).issues.values()
+    assert "cuda_tests/oom: broken (fails every time" in issue.body
+
+
+def test_a_first_failure_without_evidence_is_handled_as_before(sandbox, pipe):  # noqa: F811
+    sandbox.add_repo(REPO, files=FILES)
+    result = pipe.handle_run(REPO, sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux",
+                                                          logs=runner_logs({"jpeg_tests/encode": False})))
+    assert quarantine_plans(pipe.store) == [] and sandbox.repo(REPO).pulls == {}
+    assert not any("broken" in line for line in result.diagnosis.root_cause_lines)
+
+
+def test_the_quarantine_is_a_pull_request_for_a_human_unless_the_policy_allows_auto_merge(sandbox, pipe):  # noqa: F811
+    pipe.handle_run(REPO, flaky_and_broken_history(sandbox))
+    [plan] = quarantine_plans(pipe.store)
+    assert plan["action"] == "pull_request"
+    decision = pipe.store.decisions(plan["id"])[-1]["decision"]
+    assert (decision["decision"], decision["action"]) == ("allow", "pull_request")
+
+
+def test_with_auto_merge_quarantine_allowed_the_quarantine_is_proposed_as_an_auto_fix(sandbox, pipe):  # noqa: F811
+    from agent.policy.schema import Flaky
+
+    auto = pipe.with_policy(pipe.policy.model_copy(update={"flaky": Flaky(auto_merge_quarantine=True)}))
+    auto.handle_run(REPO, flaky_and_broken_history(sandbox))
+    [plan] = quarantine_plans(auto.store)
+    assert plan["action"] == "auto_fix"
