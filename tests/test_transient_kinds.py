@@ -133,6 +133,14 @@ def test_runner_verdict_after_a_build_error_is_transient():
     assert judge(lines).kind == "runner-lost"
 
 
+def test_runner_lost_after_a_continue_on_error_step_failed_is_transient():
+    lines = [*SELF_HOSTED_CUDA[:3], "##[group]Run ./lint.sh", "lint: 3 warnings",
+             "##[error]Process completed with exit code 1.", "##[group]Run ctest -j 4",
+             "Start 4: cuda_resize_tests",
+             "##[error]The runner has received a shutdown signal. This can happen when the runner service is stopped."]
+    assert judge(lines).kind == "runner-lost"
+
+
 def test_every_kind_has_a_reason_and_valid_re2_patterns():
     for kind in KINDS:
         assert kind.reason and kind.patterns

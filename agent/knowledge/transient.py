@@ -177,9 +177,16 @@ def _rules() -> _Rules:
 
 
 def failure_end(lines: Sequence[str]) -> int:
-    """Where the failure ends: after the last line saying a command failed, else at the end of the job."""
-    command_failed = _rules().command_failed
-    return next((n + 1 for n in range(len(lines) - 1, -1, -1) if command_failed.which(lines[n])), len(lines))
+    """Where the failure ends: after the last line saying a command failed, unless a runner verdict follows it
+    (a continue-on-error step failed earlier), else at the end of the job."""
+    rules = _rules()
+    for n in range(len(lines) - 1, -1, -1):
+        if rules.command_failed.which(lines[n]):
+            return n + 1
+        kind = rules.kind_of(lines[n], self_hosted=True)
+        if kind is not None and kind.verdict:
+            break
+    return len(lines)
 
 
 def boundary(lines: Sequence[str], size: int = TAIL_LINES) -> list[str]:
