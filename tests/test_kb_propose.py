@@ -218,3 +218,15 @@ def test_the_weekly_pass_proposes_each_human_fixed_issue_once_and_skips_one_clos
     assert (learning_home / "proposals" / f"{summary['proposed'][0]}.yaml").is_file()
     assert not due(store, REPO)
     assert learn_from_fixes(client(sb), store, REPO)["proposed"] == []
+
+
+def test_an_issue_closed_in_the_same_second_as_the_previous_pass_is_still_learned_from(sb, learning_home):
+    from agent.knowledge.weekly import learn_from_fixes
+
+    escalate_glibc_and_novel(sb, learning_home)
+    store = Store(learning_home / "agent.db")
+    assert learn_from_fixes(client(sb), store, REPO)["proposed"] == []
+    old = sb.file_text(REPO, CONTAINER_WF)
+    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Fixes #1")
+    close(sb, 1)
+    assert len(learn_from_fixes(client(sb), store, REPO)["proposed"]) == 1

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import re2
 
 from agent.logs.signature import normalise_line
+from agent.logs.toolchains import ERROR_WORDS
 
 MAX_PATTERN_SOURCE = 160
 """Characters of a normalised line a pattern covers: a line's tail is payload that varies."""
@@ -31,6 +32,7 @@ MASKS = {
     "<guid>": r"[0-9A-Fa-f-]{36}",
     "<redacted>": r"\S+",
 }
+_ERROR_WORD = re2.compile(ERROR_WORDS)
 _TOKENS = re.compile("|".join(re.escape(token) for token in MASKS) + r"|\s+")
 GENERIC = re2.compile(
     r"(?i)process completed with exit code|^error:?$|^##\[error\]$|make(?:\[<n>\])?: \*\*\*|ninja: build stopped|"
@@ -90,14 +92,15 @@ def matches(patterns: list[str], lines: Iterable[str], match_all: bool = False) 
 
 
 def candidates(lines: list[str]) -> list[Candidate]:
-    """One candidate per distinct root-cause line that is specific enough, in root-cause order."""
+    """One candidate per distinct root-cause line that is specific enough: lines that say what went wrong
+    (an error word) first, then the rest (context the ranker kept, e.g. the build lines before the error)."""
     out, seen = [], set()
     for line in lines:
         pattern = line_pattern(line)
         if pattern and pattern not in seen and matches([pattern], [line]):
             seen.add(pattern)
             out.append(Candidate(line, pattern))
-    return out
+    return sorted(out, key=lambda c: _ERROR_WORD.search(c.line) is None)
 
 
 def separating_patterns(own: list[str], others: list[list[str]]) -> tuple[list[str], str] | None:

@@ -25,6 +25,10 @@ WEEK = timedelta(days=7)
 CHECK_EVERY = 3600.0
 """Seconds between checks whether a repository's weekly pass is due."""
 ISSUE_LABEL = "devops-agent"
+MARGIN = timedelta(minutes=10)
+"""GitHub's timestamps have whole seconds and clocks differ: issues closed shortly before a pass are looked at again."""
+SEEN_KEEP = 2000
+"""Issue numbers remembered as handled (so the margin never proposes one twice)."""
 log = logging.getLogger(__name__)
 
 
@@ -32,20 +36,22 @@ def _cursor(repo: str) -> str:
     return f"kb.learned:{repo.lower()}"
 
 
-def closed_agent_issues(gh: Any, repo: str, since: str | None) -> list[dict[str, Any]]:
-    """The agent's closed issues (its label), closed after `since` when given, oldest first."""
+def closed_agent_issues(gh: Any, repo: str, since: str | None, seen: set[int]) -> list[dict[str, Any]]:
+    """The agent's closed issues (its label) not handled yet, closed since `since` (less a margin), oldest first."""
     items = gh._paginate(f"/repos/{repo}/issues", {"state": "closed", "labels": ISSUE_LABEL})
-    fresh = [i for i in items if not i.get("pull_request") and i.get("closed_at")
-             and (since is None or as_utc(i["closed_at"]) > as_utc(since))]
+    floor = as_utc(since) - MARGIN if since else None
+    fresh = [i for i in items if not i.get("pull_request") and i.get("closed_at") and i["number"] not in seen
+             and (floor is None or as_utc(i["closed_at"]) >= floor)]
     return sorted(fresh, key=lambda i: as_utc(i["closed_at"]))
 
 
 def learn_from_fixes(gh: Any, store: Any, repo: str) -> dict[str, Any]:
     """Propose an entry for each agent issue closed by a human fix since the last pass; remembers the pass."""
-    since, started = store.get_kv(_cursor(repo)), iso()
-    kb, accepted = load_known_issues(), proposals_dir() / "accepted"
+    last, started = store.get_kv(_cursor(repo)) or {}, iso()
+    kb, accepted, seen = load_known_issues(), proposals_dir() / "accepted", set(last.get("seen", []))
     proposed, skipped = [], {}
-    for issue in closed_agent_issues(gh, repo, (since or {}).get("at")):
+    for issue in closed_agent_issues(gh, repo, last.get("at"), seen):
+        seen.add(issue["number"])
         try:
             proposal = propose_from_issue(gh, store, kb, repo, int(issue["number"]))
         except AgentError as exc:
@@ -54,7 +60,7 @@ def learn_from_fixes(gh: Any, store: Any, repo: str) -> dict[str, Any]:
         if not (accepted / f"{proposal.id}.yaml").exists():
             write_proposal(proposal)
             proposed.append(proposal.id)
-    store.set_kv(_cursor(repo), {"at": started, "proposed": proposed})
+    store.set_kv(_cursor(repo), {"at": started, "proposed": proposed, "seen": sorted(seen)[-SEEN_KEEP:]})
     return {"repo": repo, "proposed": proposed, "skipped": skipped}
 
 
