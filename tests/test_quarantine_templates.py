@@ -106,7 +106,7 @@ def test_no_runner_command_means_not_applicable():
         apply_template("quarantine_test", workflow("make test"), {**BASE, "tests": ["A.B"], "framework": "gtest"})
 
 
-@pytest.mark.parametrize("name", ["a; curl x | sh", "$(id)", "a b"])
+@pytest.mark.parametrize("name", ["a; curl x | sh", "$(id)", "a b", "t.py::test[@admin]", "`x`"])
 def test_a_test_name_with_shell_characters_is_refused(name):
     with pytest.raises(ValueError):
         apply_template("quarantine_test", workflow("ctest"), {**BASE, "tests": [name], "framework": "ctest"})

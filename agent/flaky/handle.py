@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.drafts import clean
 from agent.executor.escalate import CODEOWNERS_PATHS
 from agent.flaky.collect import record_attempt, record_history
 from agent.flaky.detect import Observation, Verdict, judge_all
 from agent.github.errors import GitHubError
 from agent.models import Action, Category, Diagnosis, FixSpec, IssueDraft, KnownIssueRef, Plan
 from agent.planner import plan_id
+from tools.fixes.quarantine import TEST_NAME
 
 log = logging.getLogger(__name__)
 TEST_CATEGORIES = frozenset({Category.test_failure, Category.flaky_test, Category.timeout})
@@ -55,7 +58,7 @@ def judge_tests(pipe: Any, full_name: str, run: dict[str, Any], diagnosis: Diagn
     now_failing = [v for v in verdicts if (v.framework, v.test_id) in failing]
     if not now_failing:
         return diagnosis, None
-    flaky = [v for v in now_failing if v.kind == "flaky" and v.framework != "junit"]
+    flaky = [v for v in now_failing if v.kind == "flaky" and v.framework != "junit" and re.match(TEST_NAME, v.test_id)]
     quarantined = quarantine(pipe, full_name, run, diagnosis, flaky) if flaky else None
     broken = [v for v in now_failing if v.kind == "broken" and len(v.evidence) > 1]
     if len(flaky) == len(now_failing) or not broken:
@@ -81,7 +84,7 @@ def issue_plan(full_name: str, run: dict[str, Any], verdicts: list[Verdict], unt
     return Plan(id=plan_id(full_name, run["id"], run["run_attempt"], signature, None), repo=full_name,
                 run_id=int(run["id"]), run_attempt=int(run["run_attempt"]), signature=signature,
                 category=Category.flaky_test, action=Action.escalate,
-                issue=IssueDraft(title=f"Flaky test quarantined: {names}"[:200], body=body,
+                issue=IssueDraft(title=clean(f"Flaky test quarantined: {names}")[:200], body=clean(body),
                                  labels=["devops-agent", "flaky-test"]),
                 rationale=f"flaky on evidence: {names}")
 

@@ -23,7 +23,8 @@ from tools.fixes.testdisable import EXCLUDE, ctest_comment
 from tools.fixes.yamlspan import compose
 
 Framework = Literal["boost", "gtest", "ctest", "pytest"]
-TEST_NAME = r"^[A-Za-z0-9_./:\[\]@+-]+$"
+TEST_NAME = r"^[A-Za-z0-9_./:\[\]+-]+$"
+"""Test names a quarantine accepts: no shell, YAML, Markdown or @-mention characters."""
 ISSUE = r"^(?:https://\S+/issues/\d+|[\w.-]+/[\w.-]+#\d+|#\d+)$"
 NOTE = re.compile(r"devops-agent quarantine: (?P<test>\S+) \((?P<framework>\w+)\) until (?P<until>\d{4}-\d{2}-\d{2})"
                   r" issue (?P<issue>\S+)(?: owner (?P<owner>\S+))?")
