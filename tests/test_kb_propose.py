@@ -230,3 +230,23 @@ def test_an_issue_closed_in_the_same_second_as_the_previous_pass_is_still_learne
     human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Fixes #1")
     close(sb, 1)
     assert len(learn_from_fixes(client(sb), store, REPO)["proposed"]) == 1
+
+
+def test_an_open_issue_whose_workflow_went_green_after_a_human_ci_commit_is_learned_from(sb, learning_home):
+    escalate_glibc_and_novel(sb, learning_home)
+    old = sb.file_text(REPO, CONTAINER_WF)
+    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Container on 22.04")
+    sb.wait_for_runs(REPO, timeout=10)
+    proposal = propose_from_issue(client(sb), Store(learning_home / "agent.db"), load_known_issues(), REPO, 1)
+    assert proposal.entry["fix"]["template"] == "container_image"
+    assert sb.repo(REPO).issues[1].state == "open"
+
+
+def test_an_open_issue_whose_workflow_went_green_without_a_ci_change_is_not_learned_from(sb, learning_home):
+    run = add_glibc_repo(sb, fixed_when=[{"file": "README.md", "matches": "docs"}])
+    assert pipeline(sb, learning_home, kb=load_known_issues()).handle_run(REPO, run).status == "escalated"
+    human_commit(sb, "README.md", "docs\n", "Docs only")
+    sb.wait_for_runs(REPO, timeout=10)
+    assert client(sb).list_runs(REPO)[0]["conclusion"] == "success"
+    with pytest.raises(BadInput, match="still open"):
+        propose_from_issue(client(sb), Store(learning_home / "agent.db"), load_known_issues(), REPO, 1)

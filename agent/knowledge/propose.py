@@ -2,7 +2,8 @@
 
     proposal = propose_from_issue(gh, store, kb, "octo/repo", 12)   # Proposal, or BadInput saying why not
 
-The issue must be the agent's (its signature marker), closed by a commit or a merged pull request.
+The issue must be the agent's (its signature marker), closed by a commit or a merged pull request, or
+still open with its failed workflow green again after a human commit touching CI files.
 The entry's pattern comes from the stored diagnosis's root-cause lines (agent.knowledge.patterns) and
 must match this failure and no stored diagnosis of another signature; its fix is the template that
 reproduces the human's change (agent.knowledge.fixfit), else the human's diff is the documented remedy.
@@ -16,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agent.errors import BadInput
-from agent.github.history import ClosingFix, closing_fix
+from agent.github.history import ClosingFix, closing_fix, green_fix
 from agent.knowledge.fixfit import fit_template
 from agent.knowledge.guides import guide_section, human_diff
 from agent.knowledge.learning import against_history, first_match, stored_lines
@@ -65,8 +66,6 @@ def agent_signature(issue: dict[str, Any], repo: str, number: int) -> str:
     found = SIGNATURE_MARKER.search(issue.get("body") or "")
     if found is None:
         raise BadInput(f"{repo}#{number} is not an issue the agent filed (no signature marker)")
-    if issue.get("state") != "closed":
-        raise BadInput(f"{repo}#{number} is still open: nothing was fixed yet")
     return found.group(1)
 
 
@@ -78,9 +77,13 @@ def diagnoses_by_signature(store: Any, repo: str, signature: str) -> tuple[list[
     return own, others
 
 
-def human_fix(gh: Any, repo: str, number: int) -> ClosingFix:
-    """The commit that closed the issue; BadInput when it was closed by hand or by the agent's own fix."""
-    fix = closing_fix(gh, repo, number)
+def human_fix(gh: Any, repo: str, number: int, closed: bool, run_id: int) -> ClosingFix:
+    """The commit that closed the issue, or (still open) the human CI change after which the failed workflow
+    went green; BadInput when there is neither, or the change is the agent's own."""
+    fix = closing_fix(gh, repo, number) if closed else green_fix(gh, repo, run_id)
+    if fix is None and not closed:
+        raise BadInput(f"{repo}#{number} is still open and its workflow has not gone green after a human change "
+                       "to CI files")
     if fix is None:
         raise BadInput(f"{repo}#{number} was closed without a commit or merged pull request naming it")
     if "devops-agent" in fix.message or not fix.files:
@@ -138,8 +141,9 @@ def already_known(kb: KnowledgeBase, lines: list[str]) -> str | None:
 
 
 def propose_from_issue(gh: Any, store: Any, kb: KnowledgeBase, repo: str, number: int) -> Proposal:
-    """A validated known-issue entry and guide section learned from the human fix that closed issue `number`."""
-    signature = agent_signature(gh.request("GET", f"/repos/{repo}/issues/{number}")[2], repo, number)
+    """A validated known-issue entry and guide section learned from the human fix of escalation issue `number`."""
+    issue = gh.request("GET", f"/repos/{repo}/issues/{number}")[2]
+    signature = agent_signature(issue, repo, number)
     own, others = diagnoses_by_signature(store, repo, signature)
     if not own:
         raise BadInput(f"no stored diagnosis for signature {signature} in {repo}: the store does not know this failure")
@@ -150,12 +154,12 @@ def propose_from_issue(gh: Any, store: Any, kb: KnowledgeBase, repo: str, number
     patterns = separating_patterns(diagnosis.root_cause_lines, others)
     if patterns is None:
         raise BadInput(f"{repo}#{number}: no pattern from the root-cause lines leaves out every other stored signature")
-    fix = human_fix(gh, repo, number)
+    fix = human_fix(gh, repo, number, issue.get("state") == "closed", own[0]["run_id"])
     after = {f.path: f.after for f in fix.files}
     fitted = fit_template(pre_fix_tree(gh, repo, fix), after)
     entry = entry_for(diagnosis, patterns, fitted, fix, f"{repo}#{number}")
-    issue = validated(entry, kb)
-    history = against_history(issue.id, issue, store, old=None)
+    learned = validated(entry, kb)
+    history = against_history(learned.id, learned, store, old=None)
     strays = [r for r in history["newly_matching"] if r["signature"] != signature]
     if strays:
         raise BadInput(f"{entry['id']}: the pattern would match signature {strays[0]['signature']} too")

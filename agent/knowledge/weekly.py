@@ -1,4 +1,5 @@
-"""Once a week per repository: every escalation issue a human fix closed since the last pass becomes a proposal.
+"""Once a week per repository: every escalation issue a human fix closed since the last pass (or whose workflow went
+green after a human change to CI files) becomes a proposal.
 
     summary = learn_from_fixes(gh, store, "octo/repo")     # {"proposed": [...], "skipped": {number: why}}
 
@@ -60,8 +61,25 @@ def learn_from_fixes(gh: Any, store: Any, repo: str) -> dict[str, Any]:
         if not (accepted / f"{proposal.id}.yaml").exists():
             write_proposal(proposal)
             proposed.append(proposal.id)
+    proposed += green_fixed(gh, store, kb, repo, seen)
     store.set_kv(_cursor(repo), {"at": started, "proposed": proposed, "seen": sorted(seen)[-SEEN_KEEP:]})
     return {"repo": repo, "proposed": proposed, "skipped": skipped}
+
+
+def green_fixed(gh: Any, store: Any, kb: Any, repo: str, seen: set[int]) -> list[str]:
+    """Proposals for the agent's open issues whose workflow went green after a human change to CI files."""
+    proposed = []
+    for issue in gh._paginate(f"/repos/{repo}/issues", {"state": "open", "labels": ISSUE_LABEL}):
+        if issue.get("pull_request") or issue["number"] in seen:
+            continue
+        try:
+            proposal = propose_from_issue(gh, store, kb, repo, int(issue["number"]))
+        except AgentError:
+            continue  # not fixed yet, or nothing to learn: looked at again next week
+        seen.add(issue["number"])
+        write_proposal(proposal)
+        proposed.append(proposal.id)
+    return proposed
 
 
 def due(store: Any, repo: str, now: Any = None) -> bool:
