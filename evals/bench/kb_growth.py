@@ -35,96 +35,10 @@ from agent.knowledge.proposals import read_proposal
 from agent.knowledge.weekly import learn_from_fixes
 from agent.sandbox import Sandbox
 from agent.store import Store
-from evals import case_repo
+from evals.bench.kb_growth_history import KINDS, REPO, WEEKS, Fix, Kind, repo_files
 from evals.synth import StepSpec, run_layout
 
-REPO = "Apra-Labs/ApraPipes"
-CONTAINER_WF = ".github/workflows/build-test-lin-container.yml"
-BUILD_WF = ".github/workflows/build-test.yml"
 EMPTY_DB = "version: 1\nissues: []\n"
-
-
-@dataclass
-class Fix:
-    """A human's change, written by hand: replace `old` by `new` in `path`; `pull`: through a merged PR."""
-
-    path: str
-    old: str
-    new: str
-    message: str
-    shape: str
-    """What the change is, by hand: the template it has the shape of, or `other`."""
-    pull: bool = False
-
-
-@dataclass
-class Kind:
-    """One kind of failure: where it fails, its log lines for a run, and the human fix (if any)."""
-
-    name: str
-    workflow: str
-    step: str
-    lines: Any
-    fix: Fix | None = None
-
-
-def _root(rng: random.Random, windows: bool = False) -> str:
-    """The checkout directory of a runner (a Windows one for MSVC's errors)."""
-    if windows:
-        return rng.choice(["D:\\a\\ApraPipes\\ApraPipes", "C:\\actions-runner\\_work\\ApraPipes\\ApraPipes"])
-    return rng.choice(["/home/runner/work/ApraPipes/ApraPipes", "/__w/ApraPipes/ApraPipes"])
-
-
-KINDS = {k.name: k for k in [
-    Kind("glibc", CONTAINER_WF, "actions/checkout@v4", lambda r: [
-        (f"/__e/node{r.choice([20, 24])}/bin/node: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.28' not found "
-        f"(required by /__e/node{r.choice([20, 24])}/bin/node)")],
-        Fix(CONTAINER_WF, "ubuntu18.04", "ubuntu22.04", "Move the CUDA container to Ubuntu 22.04", "container_image")),
-    Kind("artifact-v3", BUILD_WF, "Upload", lambda r: [
-        ("##[error]This request has been automatically failed because it uses a deprecated version of "
-        "`actions/upload-artifact: v3`. Learn more: https://github.blog/changelog/2024-04-16-deprecation-notice")],
-        Fix(BUILD_WF, "upload-artifact@v3", "upload-artifact@v4", "ci: upload-artifact v4", "action_version")),
-    Kind("zlib-missing", BUILD_WF, "Configure CMake", lambda r: [
-        f"CMake Error at CMakeLists.txt:{r.randint(30, 60)} (find_package):",
-        '  Could not find a package configuration file provided by "ZLIB" with any of the following names:'],
-        Fix("base/vcpkg.json", '    "gtest"\n  ]', '    "gtest",\n    "zlib"\n  ]', "vcpkg: depend on zlib",
-            "vcpkg_dependency_add", pull=True)),
-    Kind("m-pi", BUILD_WF, "Build", lambda r: [
-        (f"{_root(r, windows=True)}\\base\\src\\Overlay.cpp({r.randint(100, 400)},{r.randint(5, 40)}): error C2065: 'M_PI': "
-        "undeclared identifier")],
-        Fix("base/src/Overlay.cpp", "#include <cmath>", "#define _USE_MATH_DEFINES\n#include <cmath>",
-            "Overlay: define _USE_MATH_DEFINES before cmath", "other")),
-    Kind("pip-missing", CONTAINER_WF, "Install pip packages", lambda r: [
-        f"/__w/_temp/{r.randrange(16**8):08x}.sh: line 1: pip3: command not found"],
-        Fix(CONTAINER_WF, "python3-pip ", "python3-pip python3-venv ", "container: install python3-venv", "other",
-            pull=True)),
-    Kind("opencv-missing", BUILD_WF, "Configure CMake", lambda r: [
-        f"CMake Error at CMakeLists.txt:{r.randint(30, 60)} (find_package):",
-        '  Could not find a package configuration file provided by "OpenCV" with any of the following names:']),
-    Kind("disk-full", BUILD_WF, "Build", lambda r: [
-        f"{_root(r)}/build/CMakeFiles/aprapipes.dir/src/H264Decoder.cpp.o: No space left on device",
-        f"c++: fatal error: cannot write output: No space left on device (written {r.randint(1, 900)} MB)"]),
-    Kind("gtest", BUILD_WF, "Run tests", lambda r: [
-        f"[  FAILED  ] Mp4ReaderTests.seek_to_keyframe ({r.randint(10, 9000)} ms)",
-        f"{_root(r)}/base/test/mp4readersource_tests.cpp:{r.randint(50, 900)}: Failure"]),
-]}
-WEEKS = [  # the runs of each week, then the kinds humans fix at its end
-    (["glibc", "artifact-v3", "m-pi", "disk-full"], []),
-    (["glibc", "zlib-missing", "opencv-missing", "disk-full", "gtest"], ["glibc", "artifact-v3"]),
-    (["zlib-missing", "pip-missing", "gtest", "m-pi"], ["m-pi"]),
-    (["glibc", "artifact-v3", "opencv-missing", "disk-full", "pip-missing"], ["zlib-missing", "pip-missing"]),
-    (["glibc", "zlib-missing", "m-pi", "opencv-missing", "gtest", "pip-missing"], []),
-    (["artifact-v3", "zlib-missing", "opencv-missing", "disk-full", "m-pi", "glibc", "pip-missing"], []),
-]
-
-
-def repo_files() -> dict[str, str]:
-    """The repository before any fix: container on 18.04, upload-artifact v3, Overlay.cpp without the define."""
-    files = case_repo.base_files()
-    files[CONTAINER_WF] = files[CONTAINER_WF].replace("ubuntu22.04", "ubuntu18.04")
-    files[BUILD_WF] = files[BUILD_WF].replace("upload-artifact@v4", "upload-artifact@v3")
-    files["base/src/Overlay.cpp"] = "#include <cmath>\n"
-    return files
 
 
 def failed_run(sb: Sandbox, kind: Kind, rng: random.Random) -> int:
@@ -265,12 +179,16 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"{e['week']:>4} {e['kind']:<14} {e['shape']:<21} {e['proposed_fix']:<21} "
                      f"{_pr(lp):>13} {_pr(np_):>13}  {'pass' if e['kb_test_pass'] else 'FAIL'}")
     lines += [f"not learned: {kind}: {why}" for kind, why in report["not_learned"].items()]
-    lines.append(f"all later runs: learned precision {t['learned']['precision']} recall {t['learned']['recall']} "
-                 f"({t['learned']['true']} true, {t['learned']['false']} false); naive precision "
-                 f"{t['naive']['precision']} recall {t['naive']['recall']} ({t['naive']['true']} true, "
-                 f"{t['naive']['false']} false); proposed fix = the human's shape {t['fix_as_human_shape']}/{len(report['entries'])}; "
-                 f"kb test --against-history pass {t['kb_test_pass']}/{len(report['entries'])}")
+    lines.append("all later runs: " + _summary(t, len(report["entries"])))
     return "\n".join(lines)
+
+
+def _summary(t: dict, entries: int) -> str:
+    learned, naive = t["learned"], t["naive"]
+    return (f"learned precision {learned['precision']} recall {learned['recall']} ({learned['true']} true, "
+            f"{learned['false']} false); naive precision {naive['precision']} recall {naive['recall']} "
+            f"({naive['true']} true, {naive['false']} false); proposed fix = the human's shape "
+            f"{t['fix_as_human_shape']}/{entries}; kb test --against-history pass {t['kb_test_pass']}/{entries}")
 
 
 def _pr(side: dict) -> str:
@@ -278,18 +196,31 @@ def _pr(side: dict) -> str:
     return f"{'-' if p is None else f'{p:.2f}'}/{'-' if r is None else f'{r:.2f}'}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=17)
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args()
+def run_seed(seed: int) -> dict[str, Any]:
+    """One replay in a fresh AGENT_HOME whose known-issue DB is empty."""
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         (home / "guides").mkdir()
         (home / "guides" / "known-issues.yaml").write_text(EMPTY_DB, encoding="utf-8")
         os.environ.update({"AGENT_HOME": str(home), "AGENT_GUIDES": str(home / "guides")})
-        report = measure(home, replay(home, args.seed))
-    print(json.dumps(report, indent=2) if args.json else render(report))
+        return {"seed": seed, **measure(home, replay(home, seed))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=17, help="the first seed (paths, line numbers, noise)")
+    parser.add_argument("--seeds", type=int, default=5, help="replays with seeds seed, seed+1, …")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    reports = [run_seed(args.seed + n) for n in range(max(1, args.seeds))]
+    pooled = totals([e for r in reports for e in r["entries"]])
+    if args.json:
+        print(json.dumps({"replays": reports, "pooled": pooled}, indent=2))
+        return
+    print(render(reports[0]))
+    for r in reports[1:]:
+        print(f"seed {r['seed']}: per week {r['proposed_per_week']}, " + _summary(r["totals"], len(r["entries"])))
+    print(f"pooled over {len(reports)} replays: " + _summary(pooled, sum(len(r["entries"]) for r in reports)))
 
 
 if __name__ == "__main__":
