@@ -31,6 +31,15 @@ def test_a_metric_worse_than_the_baseline_is_a_regression():
     assert case_changes(after, baseline_record(before, "offline")) == ["b: category_ok, action_ok now false"]
 
 
+def test_a_held_out_drop_is_a_regression_even_when_dev_gains_hide_it_overall():
+    before = [result("d1", ok=False), result("d2", ok=False), result("h1", split="held_out"),
+              result("h2", split="held_out")]
+    after = [result("d1"), result("d2"), result("h1", split="held_out"), result("h2", ok=False, split="held_out")]
+    found = regressions(after, aggregate(after), baseline_record(before, "offline"), "offline")
+    assert not any(line.startswith("category_accuracy") for line in found)
+    assert "held_out: category_accuracy 1.0 → 0.5" in found
+
+
 def test_a_better_run_is_no_regression():
     before, after = [result("a", ok=False)], [result("a")]
     assert regressions(after, aggregate(after), baseline_record(before, "offline"), "offline") == []

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import BadInput
+from agent.evals.cases import SPLITS
 from agent.evals.scoring import CaseResult, aggregate
 
 HIGHER_IS_BETTER = ("category_accuracy", "action_accuracy", "fix_success_rate", "fix_template_accuracy",
@@ -18,7 +19,7 @@ TOLERANCE = 0.005
 """How much a rate may get worse before it counts (absolute)."""
 TOKEN_TOLERANCE = 0.10
 """How much LLM input tokens may grow (relative) under the same model before it counts."""
-COMPACT_FIELDS = ("expected_category", "expected_action", "category_ok", "action_ok", "fix_expected", "fix_ok",
+COMPACT_FIELDS = ("split", "expected_category", "expected_action", "category_ok", "action_ok", "fix_expected", "fix_ok",
                   "fix_template_ok",
                   "rerun_expected", "rerun_ok", "false_escalation", "root_cause_found", "root_cause_total",
                   "llm_input_tokens", "seconds")
@@ -74,6 +75,24 @@ def _worse(name: str, now: Any, then: Any) -> bool:
     return now > then + TOLERANCE
 
 
+def _metric_regressions(metrics: dict[str, Any], then: dict[str, Any], prefix: str = "") -> list[str]:
+    return [f"{prefix}{name} {then.get(name)} → {metrics.get(name)}" for name in (*HIGHER_IS_BETTER, *LOWER_IS_BETTER)
+            if _worse(name, metrics.get(name), then.get(name))]
+
+
+def split_regressions(results: list[CaseResult], baseline: dict[str, Any]) -> list[str]:
+    """Per split, so a held-out drop cannot hide behind a dev gain (needs a baseline with per-case splits)."""
+    per_case = baseline.get("results") if isinstance(baseline.get("results"), dict) else {}
+    if len({(r.get("split") or "dev") for r in per_case.values() if isinstance(r, dict)}) < 2:
+        return []
+    found = []
+    for name in SPLITS:
+        group = [r for r in results if r.split == name]
+        if group:
+            found += _metric_regressions(aggregate(group), comparable_metrics(baseline, [r.id for r in group]), f"{name}: ")
+    return found
+
+
 def regressions(results: list[CaseResult], metrics: dict[str, Any], baseline: dict[str, Any] | None,
                 model: str) -> list[str]:
     """Every way this run is worse than the baseline, as sentences (empty: no regression)."""
@@ -81,9 +100,7 @@ def regressions(results: list[CaseResult], metrics: dict[str, Any], baseline: di
     if baseline is None:
         return found
     then = comparable_metrics(baseline, [r.id for r in results])
-    for name in (*HIGHER_IS_BETTER, *LOWER_IS_BETTER):
-        if _worse(name, metrics.get(name), then.get(name)):
-            found.append(f"{name} {then.get(name)} → {metrics.get(name)}")
+    found += _metric_regressions(metrics, then) + split_regressions(results, baseline)
     tokens_then, tokens_now = then.get("llm_input_tokens") or 0, metrics.get("llm_input_tokens") or 0
     if baseline.get("model") == model and tokens_now > tokens_then * (1 + TOKEN_TOLERANCE) and tokens_now:
         found.append(f"llm_input_tokens {tokens_then} → {tokens_now}")
