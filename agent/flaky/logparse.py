@@ -36,13 +36,15 @@ class BoostLog:
         self.job, self.stack, self.failed, self.out = job, [], {}, []
 
     def feed(self, line: str) -> None:
-        error = BOOST_ERROR.search(line)
+        if 'in "' not in line and "test " not in line and "Test case" not in line:
+            return
+        error = BOOST_ERROR.search(line) if 'in "' in line else None
         if error:
             unknown = "unknown location" in line
             self.failed[error.group("path")] = ("errored" if unknown else "failed",
                                                 None if unknown else error.group("file"))
             return
-        skip = BOOST_SKIP.search(line)
+        skip = BOOST_SKIP.search(line) if "Test case" in line else None
         if skip:
             self.out.append(TestResult("boost", *boost_split(skip.group("path")), "skipped", None, self.job))
             return
@@ -66,11 +68,11 @@ class BoostLog:
 
 def line_result(line: str, job: str) -> TestResult | None:
     """The one test result a GoogleTest, CTest or pytest line reports, if any."""
-    if m := GTEST.search(line):
+    if "ms)" in line and (m := GTEST.search(line)):
         return TestResult("gtest", m.group("suite"), m.group("name"), GTEST_STATUS[m.group("st")], None, job)
-    if m := CTEST.search(line):
+    if " Test " in line and (m := CTEST.search(line)):
         return TestResult("ctest", "", m.group("name"), CTEST_STATUS[m.group("st")], None, job)
-    if m := PYTEST_LINE.search(line) or PYTEST_SUMMARY.search(line):
+    if ".py::" in line and (m := PYTEST_LINE.search(line) or PYTEST_SUMMARY.search(line)):
         path, _, name = m.group("id").rpartition("::")
         return TestResult("pytest", path, name, PYTEST_STATUS[m.group("st")], path.split("::")[0], job)
     return None
