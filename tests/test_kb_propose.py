@@ -159,6 +159,10 @@ def test_kb_propose_from_issue_end_to_end_then_accept_merges_into_the_deployment
     proposal = json.loads(out)
     assert (learning_home / "proposals" / f"{proposal['id']}.yaml").is_file()
     assert "+  - id: " + proposal["id"] in proposal["diff"]
+    code, out, err = run_cli(capsys, "kb", "test", proposal["id"], "--against-history", "--file", proposal["path"],
+                             "--json")
+    assert code == 0, err
+    assert [row["signature"] for row in json.loads(out)["newly_matching"]] == [proposal["signature"]]
     code, out, err = run_cli(capsys, "kb", "accept", proposal["id"])
     assert code == 0, err
     kb = load_known_issues()

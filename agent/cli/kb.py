@@ -124,6 +124,7 @@ def propose(
         return
     typer.echo(f"proposed {proposal.id} ({proposal.fitted}) from {full_name}#{from_issue}: {path}")
     typer.echo(diff if diff is not None else "(set AGENT_GUIDES to a deployment guides directory to accept it)")
+    typer.echo(f"check with:  agent kb test {proposal.id} --against-history --file {path}")
     typer.echo(f"accept with: agent kb accept {proposal.id}")
 
 

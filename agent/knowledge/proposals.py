@@ -1,7 +1,8 @@
-"""Where learned entries go: `$AGENT_HOME/proposals/<id>.yaml`, merged into the deployment's DB by `agent kb accept`.
+"""Where learned entries go: `$AGENT_HOME/proposals/<id>.{yaml,json}`, merged into the deployment's DB by `agent kb accept`.
 
 The DB shipped with the agent is the product's; what one deployment learns from its own repositories
-is the deployment's. So a proposal is a local file (the entry, its guide section, where it came from)
+is the deployment's. So a proposal is local: `<id>.yaml` (a one-entry DB, for `agent kb test --file`) and
+`<id>.json` (the entry, its guide section, where it came from)
 and `accept` appends it to the known-issue DB the agent loads (`$AGENT_GUIDES/known-issues.yaml`) and
 the section to `$AGENT_GUIDES/learned.md`, after the loader validated the whole new DB. Nothing is
 written to GitHub, so no gate decision is involved; the shipped DB is never written.
@@ -10,6 +11,7 @@ written to GitHub, so no gate decision is involved; the shipped DB is never writ
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -38,18 +40,21 @@ def entry_block(entry: dict[str, Any]) -> str:
 
 
 def write_proposal(proposal: Proposal) -> Path:
-    """Save the proposal as `<id>.yaml`; an existing one is replaced."""
-    path = proposals_dir() / f"{proposal.id}.yaml"
-    _atomic_write(path, yaml.safe_dump(proposal.to_dict(), sort_keys=False, allow_unicode=True, width=110))
+    """Save `<id>.yaml` (a one-entry DB: `agent kb test ID --against-history --file` reads it) and `<id>.json`
+    (the whole proposal: guide section, source); existing ones are replaced. → the YAML path."""
+    folder = proposals_dir()
+    path = folder / f"{proposal.id}.yaml"
+    _atomic_write(folder / f"{proposal.id}.json", json.dumps(proposal.to_dict(), indent=2, ensure_ascii=False))
+    _atomic_write(path, "version: 1\nissues:\n" + entry_block(proposal.entry))
     return path
 
 
 def read_proposal(proposal_id: str) -> dict[str, Any]:
     """A saved proposal; BadInput when there is none by that id."""
-    path = proposals_dir() / f"{proposal_id}.yaml"
+    path = proposals_dir() / f"{proposal_id}.json"
     if "/" in proposal_id or not path.is_file():
         raise BadInput(f"no proposal {proposal_id!r} in {proposals_dir()}")
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def deployment_db() -> Path:
@@ -91,7 +96,8 @@ def accept(proposal_id: str) -> tuple[Path, str]:
     _atomic_write(db.parent / proposal["guide_file"], new_guide)
     done = proposals_dir() / "accepted"
     done.mkdir(exist_ok=True)
-    os.replace(proposals_dir() / f"{proposal_id}.yaml", done / f"{proposal_id}.yaml")
+    for suffix in (".yaml", ".json"):
+        os.replace(proposals_dir() / f"{proposal_id}{suffix}", done / f"{proposal_id}{suffix}")
     return db, diff
 
 

@@ -58,7 +58,7 @@ def learn_from_fixes(gh: Any, store: Any, repo: str) -> dict[str, Any]:
         except AgentError as exc:
             skipped[issue["number"]] = str(exc)
             continue
-        if not (accepted / f"{proposal.id}.yaml").exists():
+        if not (accepted / f"{proposal.id}.json").exists():
             write_proposal(proposal)
             proposed.append(proposal.id)
     proposed += green_fixed(gh, store, kb, repo, seen)
