@@ -199,3 +199,24 @@ def test_with_auto_merge_quarantine_allowed_the_quarantine_is_proposed_as_an_aut
     auto.handle_run(REPO, flaky_and_broken_history(sandbox))
     [plan] = quarantine_plans(auto.store)
     assert plan["action"] == "auto_fix"
+
+
+def test_a_flaky_test_with_no_runner_command_to_exclude_it_in_is_not_quarantined_and_opens_no_tracking_issue(
+        sandbox, pipe):  # noqa: F811
+    scripted = FILES[WORKFLOW].replace(TEST_CMD, "./scripts/run_tests.sh")
+    sandbox.add_repo(REPO, files={**FILES, WORKFLOW: scripted})
+    first = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=runner_logs({"jpeg_tests/encode": False}))
+    add_attempt(sandbox, first, {"jpeg_tests/encode": True})
+    pipe.handle_run(REPO, sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux",
+                                                 logs=runner_logs({"jpeg_tests/encode": False})))
+    assert sandbox.repo(REPO).pulls == {}
+    assert not any("Flaky test quarantined" in i.title for i in sandbox.repo(REPO).issues.values())
+
+
+def test_a_flaky_test_failing_again_while_its_quarantine_pr_is_open_gets_no_second_pr(sandbox, pipe):  # noqa: F811
+    pipe.handle_run(REPO, flaky_and_broken_history(sandbox))
+    since = pipe.store.quarantine_records(REPO)[("boost", "jpeg_tests/encode")]["since"]
+    again = add_run(sandbox, BOTH_FAIL, 1)
+    pipe.handle_run(REPO, again)
+    assert len(sandbox.repo(REPO).pulls) == 1
+    assert pipe.store.quarantine_records(REPO)[("boost", "jpeg_tests/encode")]["since"] == since

@@ -93,6 +93,10 @@ def quarantine(pipe: Any, full_name: str, run: dict[str, Any], diagnosis: Diagno
     """The tracking issue first (its number goes into the quarantine note), then the quarantine PR."""
     verdicts = [v for v in verdicts if v.framework == verdicts[0].framework]
     until = (pipe.now().astimezone(UTC) + timedelta(days=pipe.policy.flaky.quarantine_days)).date().isoformat()
+    trial = quarantine_plan(pipe, full_name, run, diagnosis, verdicts, until, 0)[1]
+    if trial.action not in (Action.pull_request, Action.auto_fix):  # e.g. no runner command to exclude it in
+        log.info("flaky %s not quarantined: %s", [v.test_id for v in verdicts], trial.rationale)
+        return None
     plan = issue_plan(full_name, run, verdicts, until)
     owner_run = {**run, "path": next((v.file for v in verdicts if v.file), run.get("path"))}  # CODEOWNERS of the test
     tracked = pipe.gate_and_execute(full_name, owner_run, diagnosis, plan)
@@ -102,11 +106,13 @@ def quarantine(pipe: Any, full_name: str, run: dict[str, Any], diagnosis: Diagno
     number = int(issues[-1]["ref"])
     quarantined = pipe.gate_and_execute(full_name, run, *quarantine_plan(pipe, full_name, run, diagnosis, verdicts,
                                                                          until, number))
+    records = pipe.store.quarantine_records(full_name)
     for v in verdicts:
+        earlier = records.get((v.framework, v.test_id)) or {}
+        keep = {} if earlier.get("released") else earlier  # a repeat keeps its first date and expiry
         pipe.store.save_quarantine(full_name, v.test_id, v.framework, {
-            "until": until, "issue": number, "since": pipe.now().isoformat(), "urls": quarantined.urls,
-            "owners": v.owners,
-            "status": quarantined.status})
+            "until": keep.get("until", until), "issue": number, "since": keep.get("since", pipe.now().isoformat()),
+            "urls": quarantined.urls, "owners": v.owners, "status": quarantined.status})
     quarantined.urls = list(dict.fromkeys(tracked.urls + quarantined.urls))
     return quarantined
 
@@ -154,9 +160,14 @@ def propose_releases(pipe: Any, full_name: str, run: dict[str, Any], diagnosis: 
             "fix": FixSpec(template="release_quarantine", params={"test": due["test"], "framework": due["framework"]}),
             "known_issue": KnownIssueRef(id=QUARANTINE_ID, confidence=tiers.medium_min_confidence),
             "root_cause_lines": [f"{due['test']}: quarantine {due['why']} ({due['green_runs']} green runs)"]})
-        result = pipe.gate_and_execute(full_name, run, released, pipe.plan_for(full_name, run, released))
+        plan = pipe.plan_for(full_name, run, released)
+        record = pipe.store.quarantine_records(full_name)[(due["framework"], due["test"])]
+        if plan.action not in (Action.pull_request, Action.auto_fix):  # not in force: its PR was never merged
+            if due["why"] == "expired":
+                pipe.store.save_quarantine(full_name, due["test"], due["framework"], {**record, "released": "expired"})
+            continue
+        result = pipe.gate_and_execute(full_name, run, released, plan)
         if result.status in ("pr_open", "merged"):
-            record = pipe.store.quarantine_records(full_name)[(due["framework"], due["test"])]
             pipe.store.save_quarantine(full_name, due["test"], due["framework"],
                                        {**record, "released": result.urls or True})
         results.append(result)
