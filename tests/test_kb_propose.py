@@ -25,6 +25,7 @@ from agent.knowledge import load_known_issues
 from agent.knowledge.learning import against_history, first_match, stored_lines
 from agent.knowledge.loader import parse_known_issues
 from agent.knowledge.patterns import line_pattern, separating_patterns
+from agent.knowledge.proposals import proposal_diff
 from agent.knowledge.propose import propose_from_issue
 from agent.sandbox import Sandbox
 from agent.store import Store
@@ -105,6 +106,8 @@ def test_a_fix_no_template_reproduces_is_proposed_with_the_human_diff_as_the_rem
     assert proposal.fitted == "diff" and "fix" not in proposal.entry and proposal.entry["action"] == "escalate"
     assert "+# pinned node for the old glibc" in proposal.entry["notes"]
     assert "+# pinned node for the old glibc" in proposal.guide_section
+    diff = proposal_diff(proposal.to_dict(), learning_home / "guides" / "known-issues.yaml")  # validated by the loader
+    assert "+    notes: |" in diff and "+      +# pinned node for the old glibc" in diff
 
 
 def test_a_line_another_signature_shares_is_narrowed_to_a_pair_that_only_this_failure_has():

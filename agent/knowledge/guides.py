@@ -27,7 +27,7 @@ def _remedy(entry: dict[str, Any], fix: ClosingFix) -> str:
                 f"reproduces the change exactly when applied to the files before the fix, so the agent can "
                 f"propose it as a pull request next time.\n")
     return ("No fix template reproduces the change; this is what the engineer changed, the documented "
-            f"remedy until a template covers it:\n\n{fenced(clean(human_diff(fix))[:MAX_DIFF_CHARS], 'diff')}\n")
+            f"remedy until a template covers it:\n\n{fenced(clean(human_diff(fix)).rstrip()[:MAX_DIFF_CHARS], 'diff')}\n")
 
 
 def guide_section(entry: dict[str, Any], diagnosis: Diagnosis, fix: ClosingFix, source: str,

@@ -33,9 +33,18 @@ def proposals_dir() -> Path:
     return path
 
 
+class _BlockDumper(yaml.SafeDumper):
+    """Safe YAML with multi-line strings (a diff in the notes) as literal `|` blocks."""
+
+
+_BlockDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
+
+
 def entry_block(entry: dict[str, Any]) -> str:
     """The entry as YAML list-item lines under `issues:` (two-space indent, keys in schema order)."""
-    text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
+    text = yaml.dump([entry], Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=110,
+                     default_flow_style=False)
     return "".join(f"  {line}" if line.strip() else line for line in text.splitlines(keepends=True))
 
 

@@ -123,7 +123,7 @@ def entry_for(diagnosis: Diagnosis, patterns: tuple[list[str], str], fitted: tup
         entry["fix"] = {"template": fitted[0], "params": fitted[1]}
     else:
         entry["action"] = "escalate"
-    remedy = f"template {fitted[0]} reproduces it" if fitted else f"remedy (the human's diff):\n{human_diff(fix)[:MAX_DIFF_CHARS]}"
+    remedy = f"template {fitted[0]} reproduces it" if fitted else f"remedy (the human's diff):\n{human_diff(fix).rstrip()[:MAX_DIFF_CHARS]}"
     entry["notes"] = f"Learned from {source}, fixed by {fix.sha[:12]} ({fix.author}); {remedy}"
     return entry
 
