@@ -257,3 +257,40 @@ def test_an_open_issue_whose_workflow_went_green_without_a_ci_change_is_not_lear
     assert client(sb).list_runs(REPO)[0]["conclusion"] == "success"
     with pytest.raises(BadInput, match="still open"):
         propose_from_issue(client(sb), Store(learning_home / "agent.db"), load_known_issues(), REPO, 1)
+
+
+def test_a_hand_edited_vcpkg_override_bump_fits_the_vcpkg_override_template():
+    from agent.knowledge.fixfit import fit_template
+    from evals import case_repo
+
+    before = case_repo.base_files()
+    manifest = before["base/vcpkg.json"]
+    after = {"base/vcpkg.json": manifest.replace('"name": "sfml",\n      "version": "2.6.1"',
+                                                 '"name": "sfml",\n      "version": "2.6.2"')}
+    assert after["base/vcpkg.json"] != manifest
+    assert fit_template(before, after) == ("vcpkg_override", {"name": "sfml", "version": "2.6.2",
+                                                              "manifest": "base/vcpkg.json"})
+
+
+def test_the_daemon_learner_thread_writes_a_proposal_then_stops_when_asked(sb, learning_home):
+    import threading
+
+    from agent.knowledge.weekly import learn_until_stopped
+
+    escalate_glibc_and_novel(sb, learning_home)
+    old = sb.file_text(REPO, CONTAINER_WF)
+    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Fixes #1")
+    close(sb, 1)
+    stopping = threading.Event()
+    events: list[dict] = []
+    thread = threading.Thread(target=learn_until_stopped, args=(stopping, client(sb), Store(learning_home / "agent.db"),
+                                                                lambda: [REPO], lambda *a, **kw: events.append(kw), 0.05))
+    thread.start()
+    for _ in range(200):
+        if events:
+            break
+        stopping.wait(0.05)
+    stopping.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive() and len(events[0]["proposed"]) == 1
+    assert list((learning_home / "proposals").glob("learned-*.json"))
