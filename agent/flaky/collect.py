@@ -78,9 +78,17 @@ def attempts_of(gh: Any, full_name: str, run: dict[str, Any]) -> list[dict[str, 
     return [*earlier, run]
 
 
+def workflow_runs(gh: Any, full_name: str, run: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    """The newest completed runs of the run's workflow (one page)."""
+    if not run.get("workflow_id"):
+        return gh.list_runs(full_name, status="completed", limit=count)
+    path = f"/repos/{full_name}/actions/workflows/{int(run['workflow_id'])}/runs"
+    return (gh.request("GET", path, {"status": "completed", "per_page": count})[2] or {}).get("workflow_runs", [])
+
+
 def record_history(gh: Any, store: Any, full_name: str, run: dict[str, Any], runs: int) -> int:
     """Record the results of the workflow's last `runs` completed runs (every attempt), oldest first."""
-    recent = [r for r in gh.list_runs(full_name, status="completed", limit=max(runs * 3, 30))
+    recent = [r for r in workflow_runs(gh, full_name, run, min(100, runs * 3))
               if r.get("path") == run.get("path") and r.get("conclusion") in ("success", "failure")]
     recent = sorted(recent[:runs], key=lambda r: (r.get("run_started_at") or r.get("created_at") or "", r["id"]))
     added, cache = 0, {}
