@@ -26,12 +26,20 @@ GTEST_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
   </testsuite>
 </testsuites>"""
 BOOST_JUNIT = b"""<?xml version="1.0" encoding="UTF-8"?>
-<testsuite tests="3" skipped="1" errors="1" failures="1" id="0" name="aprapipesut" time="1.2">
+<testsuite tests="3" skipped="1" errors="1" failures="2" id="0" name="aprapipesut" time="1.2">
 <testcase assertions="4" classname="jpeg_tests" name="encode" time="0.1"><failure message="check failed"
  type="assertion error"><![CDATA[ASSERTION FAILURE: - file : jpeg_tests.cpp - line : 42]]></failure></testcase>
 <testcase assertions="0" classname="cuda_tests.memory" name="oom" time="0.0"><error message="memory access violation"
  type="uncaught exception"/></testcase>
 <testcase assertions="0" classname="nvmm_tests" name="hang" time="0.0"><skipped/></testcase>
+<testcase assertions="1" classname="nvmm_tests" name="decode" time="0.0"><failure message="f" type="assertion error"/>
+<system-err><![CDATA[Failures detected in:
+- test case: nvmm_tests/decode
+- file: nvmm_tests.cpp
+- line: 12
+]]></system-err></testcase>
+<testcase assertions="1" name="nvmm_tests-setup-teardown" classname="" time="0"><error message="x" type="y"/></testcase>
+<testcase assertions="1" name="boost_test" time="0"/>
 </testsuite>"""
 PYTEST_JUNIT = b"""<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="0" failures="1"
  skipped="0" tests="2"><testcase classname="tests.test_net" name="test_connect" time="0.01"/>
@@ -54,7 +62,7 @@ check failed</Error><TestingTime>10</TestingTime></TestCase><TestCase name="deco
     (GTEST_XML, [("gtest", "Net.Connect", "passed"), ("gtest", "Net.Reconnect", "failed"),
                  ("gtest", "Net.Slow", "skipped")]),
     (BOOST_JUNIT, [("boost", "cuda_tests/memory/oom", "errored"), ("boost", "jpeg_tests/encode", "failed"),
-                   ("boost", "nvmm_tests/hang", "skipped")]),
+                   ("boost", "nvmm_tests/decode", "failed"), ("boost", "nvmm_tests/hang", "skipped")]),
     (PYTEST_JUNIT, [("pytest", "tests/test_net.py::TestRetry::test_backoff", "failed"),
                     ("pytest", "tests/test_net.py::test_connect", "passed")]),
     (CTEST_JUNIT, [("ctest", "unit_a", "passed"), ("ctest", "unit_b", "failed"), ("ctest", "unit_c", "skipped")]),
@@ -68,6 +76,8 @@ def test_each_runners_xml_gives_results_named_as_its_filter_expects(xml, expecte
 def test_the_test_file_is_kept_when_the_xml_names_it():
     [encode] = [r for r in results_from_xml(BOOST_XML_LOG) if r.name == "encode"]
     assert encode.file == "base/test/jpeg_tests.cpp"
+    [decode] = [r for r in results_from_xml(BOOST_JUNIT) if r.name == "decode"]
+    assert decode.file == "nvmm_tests.cpp"  # Boost's JUNIT logger writes the base name only
 
 
 @pytest.mark.parametrize("xml", [
@@ -92,7 +102,7 @@ def test_an_artifact_zip_yields_the_results_of_its_xml_files_and_skips_unsafe_on
         archive.writestr("evil.xml", b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><testsuite>&e;</testsuite>')
         archive.writestr("readme.txt", b"not results")
     results = results_from_artifact(buf.getvalue(), "test-results")
-    assert len(results) == 3 and {r.job for r in results} == {"test-results"}
+    assert len(results) == 4 and {r.job for r in results} == {"test-results"}
 
 
 LOG = """2026-12-07T10:00:00.0000000Z [ RUN      ] Net.Connect

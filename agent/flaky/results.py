@@ -14,6 +14,9 @@ MAX_ZIP_MEMBERS = 2000
 STATUSES = ("passed", "failed", "skipped", "errored")
 UNSAFE_XML = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 WORST = {"skipped": 0, "passed": 1, "failed": 2, "errored": 3}
+BOOST_NOT_TESTS = frozenset({"boost_test", "setup-teardown"})
+"""Boost.Test JUNIT entries for the module's and suites' fixtures: not tests a filter can exclude."""
+BOOST_ERR_FILE = re.compile(r"^- file: (\S+)$", re.MULTILINE)
 
 
 class UnsafeXml(ValueError):
@@ -64,7 +67,8 @@ def results_from_xml(data: bytes, job: str = "") -> list[TestResult]:
         return merged(boost_xml(root, job))
     suites = [root, *root.iter("testsuite")]
     default = "pytest" if any(s.get("name") == "pytest" for s in suites) else "junit"
-    return merged([junit_case(case, job, default) for case in root.iter("testcase")])
+    cases = [junit_case(case, job, default) for case in root.iter("testcase")]
+    return merged([c for c in cases if not (c.framework == "boost" and c.name in BOOST_NOT_TESTS)])
 
 
 # ---- JUnit -------------------------------------------------------------------------------------------
@@ -106,11 +110,19 @@ def junit_case(case: ElementTree.Element, job: str, default: str = "junit") -> T
     file = case.get("file") or None
     if framework == "boost":
         suite = classname.replace(".", "/")
+        name = "setup-teardown" if name.endswith("-setup-teardown") else name
+        file = file or boost_file(case)
     elif framework == "pytest":
         suite, name = pytest_names(classname, name, file)
     else:
         suite = "" if framework == "ctest" else classname
     return TestResult(framework, suite, name, junit_status(case), file, job)
+
+
+def boost_file(case: ElementTree.Element) -> str | None:
+    """The file name Boost.Test's JUNIT logger writes in a failed case's system-err (`- file: x.cpp`)."""
+    match = BOOST_ERR_FILE.search(case.findtext("system-err") or "")
+    return match.group(1) if match else None
 
 
 # ---- Boost.Test XML log / report ---------------------------------------------------------------------
