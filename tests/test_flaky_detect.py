@@ -90,3 +90,10 @@ def test_only_the_last_window_of_runs_counts():
     steady = [obs(run, True, f"c{run}", changed=["a"]) for run in range(4, 9)]
     assert judge_all(old_flips + steady, window=5)[0].kind == "passing"
     assert judge_all(old_flips + steady, window=8)[0].kind == "flaky"
+
+
+def test_a_bare_file_name_from_boosts_junit_is_resolved_to_its_repository_path_for_the_owner():
+    observations = [obs(1, False, file="jpeg_tests.cpp"), obs(1, True, attempt=2, file="jpeg_tests.cpp")]
+    [verdict] = judge_all(observations, codeowners="base/test/ @testers\n",
+                          paths=["base/test/jpeg_tests.cpp", "base/src/Jpeg.cpp"])
+    assert verdict.file == "base/test/jpeg_tests.cpp" and verdict.owners == ["testers"]

@@ -137,9 +137,18 @@ def judge(history: list[Observation], min_flips: int = DEFAULT_MIN_FLIPS) -> Ver
     return verdict
 
 
+def full_path(file: str | None, paths: list[str] | None) -> str | None:
+    """A bare file name (Boost.Test's JUNIT logger writes only that) as the one repository path ending in it."""
+    if not file or "/" in file or not paths:
+        return file
+    found = [p for p in paths if p.rsplit("/", 1)[-1] == file]
+    return found[0] if len(found) == 1 else file
+
+
 def judge_all(observations: list[Observation], window: int = DEFAULT_WINDOW, min_flips: int = DEFAULT_MIN_FLIPS,
-              codeowners: str | None = None) -> list[Verdict]:
-    """Verdicts for every test seen, each over its last `window` runs, with its owners from CODEOWNERS."""
+              codeowners: str | None = None, paths: list[str] | None = None) -> list[Verdict]:
+    """Verdicts for every test seen, each over its last `window` runs, with its file (resolved against the
+    repository's `paths`) and its owners from CODEOWNERS."""
     by_test: dict[tuple[str, str], list[Observation]] = defaultdict(list)
     for obs in sorted(observations, key=lambda o: (o.at, o.run_id, o.attempt)):
         by_test[(obs.framework, obs.test_id)].append(obs)
@@ -148,6 +157,7 @@ def judge_all(observations: list[Observation], window: int = DEFAULT_WINDOW, min
         recent_runs = sorted({(o.at, o.run_id) for o in history})[-window:]
         keep = {run for _, run in recent_runs}
         verdict = judge([o for o in history if o.run_id in keep], min_flips)
+        verdict.file = full_path(verdict.file, paths)
         if codeowners and verdict.file:
             verdict.owners = codeowners_for(codeowners, verdict.file)
         verdicts.append(verdict)

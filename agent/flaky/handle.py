@@ -39,8 +39,9 @@ def verdicts_for(pipe: Any, full_name: str, run: dict[str, Any]) -> tuple[list[V
     failing = {(r["framework"], r["test_id"]) for r in rows
                if r["run_id"] == run["id"] and r["run_attempt"] == run["run_attempt"] and r["status"] != "passed"}
     flaky = pipe.policy.flaky
+    ref = run.get("head_sha") or ""
     verdicts = judge_all([Observation.from_row(r) for r in rows], flaky.history_runs, flaky.min_flips,
-                         codeowners_text(pipe.gh, full_name, run.get("head_sha") or ""))
+                         codeowners_text(pipe.gh, full_name, ref), pipe.gh.list_files(full_name, ref) if ref else None)
     return verdicts, failing
 
 
