@@ -99,7 +99,8 @@ def test_only_patterns_that_cannot_span_a_newline_count_as_line_local(pattern, l
 
 @pytest.mark.parametrize(("pattern", "blind"), [
     (r"\x1b\[[0-9;]*m", True), (r"C:\\Program", True), (r"[\x01-\x1f]", False), (r"[]\x01]", False),
-    (r"\pL", False), ("é", False), ("[[:^alpha:]]", False),
+    (r"\pL", False), ("[é]", False), ("\ufeff", False), ("[[:^alpha:]]", False),
+    ("● \\S", True), ("é", True),  # a literal that is neither U+FEFF nor \x01 cannot match either
 ])
 def test_the_bom_stand_in_is_used_only_when_no_pattern_could_tell_them_apart(pattern, blind):
     assert bom_blind(pattern) is blind

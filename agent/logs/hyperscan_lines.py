@@ -45,8 +45,11 @@ def bom_blind(pattern: str) -> bool:
     i, in_class = 0, False
     while i < len(pattern):
         char = pattern[i]
-        if not " " <= char <= "~":
-            return False
+        if not " " <= char <= "~":  # a literal like "●" can match neither a BOM nor \x01; inside a class it could
+            if in_class or char in "\ufeff\x01" or not char.isprintable():
+                return False
+            i += 1
+            continue
         if char == "\\":
             escaped = pattern[i + 1:i + 2]
             if escaped in ("p", "P", "Q", "C") or (in_class and escaped in set("x01234567")):
