@@ -31,6 +31,7 @@ FIGURES = {
     "rerun_recoveries": "re-runs the agent requested whose run then ended in success / re-runs requested",
     "llm": "model input and output tokens and dollars, per analysis (mean) and per day (sum), as the API reported",
     "runner_incidents": "runner incidents the monitor opened (offline runners, stuck queues), by kind",
+    "quarantined_tests": "flaky tests quarantined now (not yet released): test, until when, tracking issue",
 }
 
 
@@ -186,12 +187,18 @@ def store_rows(store: Any, repos: list[str], window: Window) -> dict[str, Any]:
 
     plans = rows("SELECT id, action, signature, template, repo FROM plans WHERE lower(repo) IN ({marks}) "
                  "AND created_at >= ?")
+    quarantines = [{"repo": repo, "framework": framework, "test": test, "until": record.get("until"),
+                    "issue": record.get("issue"), "status": record.get("status")}
+                   for repo in repos for (framework, test), record in (
+                       store.quarantine_records(repo).items() if hasattr(store, "quarantine_records") else [])
+                   if not record.get("released")]
     return {
         "actions": rows("SELECT * FROM actions WHERE lower(repo) IN ({marks}) AND created_at >= ?"),
         "outcomes": rows("SELECT * FROM outcomes WHERE lower(repo) IN ({marks}) AND at >= ?"),
         "plans": {plan["id"]: plan for plan in plans},
         "llm_runs": rows("SELECT * FROM llm_runs WHERE lower(repo) IN ({marks}) AND updated_at >= ?"),
         "incidents": rows("SELECT * FROM incidents WHERE lower(repo) IN ({marks}) AND created_at >= ?"),
+        "quarantines": quarantines,
     }
 
 
@@ -214,6 +221,7 @@ def compute(runs: list[dict[str, Any]], rows: dict[str, Any], window: Window,
         "rerun_recoveries": rerun_recoveries(actions, runs),
         "llm": llm_spend(rows["llm_runs"]),
         "runner_incidents": incident_counts(rows["incidents"]),
+        "quarantined_tests": rows.get("quarantines", []),
     }
 
 

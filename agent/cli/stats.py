@@ -40,7 +40,10 @@ def render(figures: dict[str, Any]) -> str:
               f"reverts            {figures['reverts']}",
               f"re-run recoveries  {pct(reruns['rate'])} of {reruns['reruns']}",
               f"LLM                {figures['llm']['analyses']} analyses, per analysis {figures['llm']['per_analysis']}",
-              f"runner incidents   {figures['runner_incidents'] or 'none'}"]
+              f"runner incidents   {figures['runner_incidents'] or 'none'}",
+              f"quarantined tests  {len(figures.get('quarantined_tests') or [])}"]
+    lines += [f"  {q['test']} ({q['framework']}) until {q['until']}, issue #{q['issue']}"
+              for q in figures.get("quarantined_tests") or []]
     return "\n".join(lines)
 
 

@@ -46,7 +46,12 @@ def week_items(store: Any, repo: str, now: datetime) -> dict[str, list[dict[str,
 
     opened = store.rows("SELECT plan_id, created_at FROM actions WHERE lower(repo) = ? AND kind = 'pull_request' "
                         "AND status = 'done' ORDER BY id", (low,))
+    quarantined = [{"what": f"{test} ({framework})", "until": record.get("until"), "issue": record.get("issue")}
+                   for (framework, test), record in (store.quarantine_records(repo).items()
+                                                     if hasattr(store, "quarantine_records") else [])
+                   if not record.get("released")]
     return {
+        "quarantined": quarantined,
         "merged": [item(r["plan_id"], r["at"]) for r in outcomes if r["outcome"] == "merged" and r["at"] >= since
                    and r["plan_id"] in plans and not str(plans[r["plan_id"]].get("template")).startswith("revert")],
         "reverted": [item(r["plan_id"], r["at"]) for r in outcomes if r["outcome"] == "reverted" and r["at"] >= since],
@@ -76,6 +81,9 @@ def render_digest(items: dict[str, list[dict[str, Any]]]) -> str:
               for e in items["merged"]] or ["_none_"]
     lines += ["", f"### Reverted this week ({len(items['reverted'])})"]
     lines += [f"- {_line(e)}" for e in items["reverted"]] or ["_none_"]
+    quarantined = items.get("quarantined") or []
+    lines += ["", f"### Quarantined tests ({len(quarantined)})"]
+    lines += [f"- `{clean(q['what'])}` until {q['until']} (issue #{q['issue']})" for q in quarantined] or ["_none_"]
     lines += ["", f"### Escalated this week ({len(items['escalated'])})"]
     lines += [f"- `{clean(e['what'])}` {e['url']}".rstrip() for e in items["escalated"]] or ["_none_"]
     return "\n".join(lines)
