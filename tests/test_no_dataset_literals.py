@@ -30,6 +30,7 @@ TOOL_MESSAGES = {
     "Traceback (most recent call last)": "CPython, every uncaught exception",
     "error: aborting due to": "rustc, after any compile error",
     "error: could not compile": "cargo, after any compile error",
+    "error: failed to push some refs": "git push, whenever the remote refuses a ref update",
 }
 """Fixed messages a program prints on every failure of its kind (the program named): any real log set has them.
 Anything else a pattern shares with the datasets would be a quote of one log."""

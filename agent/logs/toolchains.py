@@ -66,6 +66,10 @@ TOOLCHAIN_SHAPES: tuple[Shape, ...] = (
     Shape("location", START + r"[\w./-]+\.[A-Za-z]\w{0,5}(?::[ ]?\d+(?::\d+)?:|\(\d+(?:,\d+)?\):?) ?\S", role="word"),
     Shape("git", START + r"(?:fatal|error): (?:repository|unable to access|could not read|pathspec|Authentication"
           r"|Could not read from remote|couldn't find remote ref|reference is not a tree)"),
+    # a ref the workflow asks for that does not exist, or a push made without fetching: the workflow's doing
+    Shape("git-refs", START + r"(?:fatal: couldn't find remote ref|error: pathspec '.*' did not match"
+          r"|fatal: reference is not a tree|error: failed to push some refs| ! \[(?:rejected|remote rejected)\] )",
+          C.workflow_config),
 )
 """Causes and block headers per toolchain; the category is a vote (see shapes.CATEGORY_PRIORITY)."""
 
