@@ -6,9 +6,9 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import unquote
 
+from agent.globs import glob_regex
 from agent.models import Edit
 from agent.policy.schema import BlastRadius
 
@@ -34,33 +34,10 @@ def normalise(path: str) -> str:
     return "/".join(parts)
 
 
-@lru_cache(maxsize=512)
-def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    """A regex for a glob where `*` stays within a segment and `**` spans segments."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out), re.IGNORECASE if ignore_case else 0)
-
-
 def matches_any(path: str, globs: Iterable[str], ignore_case: bool = False) -> str | None:
     """The first glob that matches the whole of `path`, or None."""
     for glob in globs:
-        if _glob_regex(glob, ignore_case).fullmatch(path):
+        if glob_regex(glob, ignore_case).fullmatch(path):
             return glob
     return None
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from agent.globs import glob_source
 from agent.rag.chunks import Chunk, chunk_markdown
 
 REPO_GUIDE_GLOBS = (".claude/skills/*/*.md", ".claude/LEARNINGS.md", "**/troubleshooting*.md")
@@ -28,26 +29,10 @@ def repo_guide_globs() -> tuple[str, ...]:
     return tuple(configured) or REPO_GUIDE_GLOBS
 
 
-def _glob_regex(pattern: str) -> str:
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        else:
-            char = pattern[i]
-            out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
-            i += 1
-    return "".join(out)
-
-
 @lru_cache(maxsize=16)
 def glob_matcher(globs: tuple[str, ...]) -> re.Pattern:
     """One regex for repository-relative paths: `*` stays inside a folder, `**/` spans folders."""
-    return re.compile("|".join(f"(?:{_glob_regex(g)})" for g in globs) or "(?!)")
+    return re.compile("|".join(f"(?:{glob_source(g)})" for g in globs) or "(?!)")
 
 
 def guide_paths(paths: list[str], globs: tuple[str, ...]) -> list[str]:
