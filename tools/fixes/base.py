@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.globs import glob_regex
 from agent.models import Edit
 
 Files = dict[str, str]
@@ -64,26 +65,9 @@ class Template:
     description: str
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A path glob as a regex: `**/` any folders, `*` within one folder, `?` one character."""
-    out, i = "", 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out, i = out + "(?:.*/)?", i + 3
-        elif pattern.startswith("**", i):
-            out, i = out + ".*", i + 2
-        elif pattern[i] == "*":
-            out, i = out + "[^/]*", i + 1
-        elif pattern[i] == "?":
-            out, i = out + "[^/]", i + 1
-        else:
-            out, i = out + re.escape(pattern[i]), i + 1
-    return re.compile(out + r"\Z")
-
-
 def matches_any(path: str, globs: Iterable[str]) -> bool:
     """True when the path matches one of the globs."""
-    return any(glob_regex(g).match(path) for g in globs)
+    return any(glob_regex(g).fullmatch(path) for g in globs)
 
 
 def is_deployment_workflow(text: str) -> bool:
