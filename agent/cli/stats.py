@@ -33,13 +33,17 @@ def render(figures: dict[str, Any]) -> str:
               for row in green["by_workflow"][:10]]
     for who in ("all", "agent", "human"):
         row = mttr[who]
+        if row["median"] is None:
+            lines.append(f"MTTR ({who:5})       n/a (no red streak ended green)")
+            continue
         lines.append(f"MTTR ({who:5})       median {row['median']} min, p90 {row['p90']} min, {row['streaks']} streaks")
     fixes, false, reruns = figures["auto_fix_success"], figures["false_escalations"], figures["rerun_recoveries"]
     lines += [f"auto-fix success    {pct(fixes['rate'])} of {fixes['merged']} merged (target ≥ 85%)",
               f"false escalations  {pct(false['rate'])} of {false['escalations']} (target ≤ 5%)",
               f"reverts            {figures['reverts']}",
               f"re-run recoveries  {pct(reruns['rate'])} of {reruns['reruns']}",
-              f"LLM                {figures['llm']['analyses']} analyses, per analysis {figures['llm']['per_analysis']}",
+              f"LLM                {figures['llm']['analyses']} analyses"
+              + (f", per analysis {figures['llm']['per_analysis']}" if figures["llm"]["per_analysis"] else ""),
               f"runner incidents   {figures['runner_incidents'] or 'none'}",
               f"quarantined tests  {len(figures.get('quarantined_tests') or [])}"]
     lines += [f"  {q['test']} ({q['framework']}) until {q['until']}, issue #{q['issue']}"
