@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import BadInput
+from agent.gate_context import FAILING
 
 EVENT_ENV = "GITHUB_EVENT_PATH"
-HANDLED_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def skip_reason(event: WorkflowRunEvent, workflows: list[str]) -> str | None:
     """Why this event is not handled (None: handle it)."""
     if event.action != "completed":
         return f"the run is {event.action or 'not completed'}, not completed"
-    if event.conclusion not in HANDLED_CONCLUSIONS:
+    if event.conclusion not in FAILING:
         return f"conclusion {event.conclusion}: nothing to fix"
     names = {event.workflow_name, event.workflow_path, Path(event.workflow_path).name}
     if workflows and not names & set(workflows):

@@ -20,6 +20,11 @@ def pr_marker(plan_id: str, signature: str) -> str:
     return f"<!-- devops-agent:plan={plan_id} signature={signature} -->"
 
 
+def fix_key_marker(key: str) -> str:
+    """The hidden line that lets a later, stateless run find a fix a human closed (agent.github.record)."""
+    return f"<!-- devops-agent:fix-key={key} -->"
+
+
 def issue_marker(signature: str) -> str:
     """The hidden marker that finds the one issue per failure signature."""
     return f"<!-- devops-agent:signature={signature} -->"
@@ -116,7 +121,6 @@ def pr_body(plan: Plan, diagnosis: Diagnosis | None, decision_text: str, run: di
             f"`{plan.signature}`.\n\n{failure}\n## The change\n{clean(plan.rationale)}\n\n"
             f"{fenced(clean(plan.diff)[:MAX_EXCERPT_CHARS], 'diff')}\n\n## Evidence\n{clean(evidence)}\n"
             f"## Gate decision\n{clean(decision_text)}\n")
-    from agent.github.record import fix_key_marker
     from agent.policy.fixkey import fix_key
 
     return body[:MAX_BODY_CHARS] + "\n" + fix_key_marker(fix_key(plan)) + "\n" + pr_marker(plan.id, plan.signature)

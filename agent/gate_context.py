@@ -88,10 +88,12 @@ def gate_context(pipeline: Any, full_name: str, run: dict[str, Any], plan: Plan,
         association = (origin.get("association") or trust_of(gh, full_name, {"login": origin.get("actor")})
                        or association)
         event = origin.get("event") or event
+    pulls = own_pulls(pipeline, full_name)
     return GateContext(
         policy=pipeline.policy, actor_association=association, event=event, head_branch=run.get("head_branch"),
         is_fork=is_fork(full_name, run), repo_labels=gh.repo_labels(full_name) if gh is not None else [],
-        usage=usage_for(pipeline, full_name, run, plan, now), closed_fix_keys=closed_keys_for(pipeline, full_name),
+        usage=usage_for(pipeline, full_name, run, plan, now, pulls),
+        closed_fix_keys=closed_keys_for(pipeline, full_name, pulls),
         symlinks=symlinks_for(gh, full_name, run, plan), deploy_paths=deploy_paths_for(gh, full_name, run, plan),
         run_created_at=created_at(run), now=now, paused=paused_reason(store, full_name),
         approved_by=approval_of(store, plan),
@@ -128,26 +130,35 @@ def symlinks_for(gh: Any, full_name: str, run: dict[str, Any], plan: Plan) -> se
     return gh.list_symlinks(full_name, ref)
 
 
-def usage_for(pipeline: Any, full_name: str, run: dict[str, Any], plan: Plan, now: datetime) -> Any:
-    """The store's counters; in stateless mode (the GitHub Action) raised to what GitHub itself shows."""
+def own_pulls(pipeline: Any, full_name: str) -> list[dict[str, Any]] | None:
+    """In stateless mode (the GitHub Action) the agent's own PRs on GitHub, read once per context; else None."""
+    if not getattr(pipeline, "stateless", False):
+        return None
+    from agent.github.record import agent_pulls
+
+    return agent_pulls(pipeline.gh, full_name, pipeline.policy.actors.branch_prefix)
+
+
+def usage_for(pipeline: Any, full_name: str, run: dict[str, Any], plan: Plan, now: datetime,
+              pulls: list[dict[str, Any]] | None = None) -> Any:
+    """The store's counters, raised to what the agent's own PRs on GitHub show when `pulls` are given."""
     from agent.policy import Usage
 
     store, policy = pipeline.store, pipeline.policy
     counts = store.usage(full_name, plan.signature, run.get("id"), now=now,
                          scope=policy.rate_limits.scope, exclude_plan=plan.id).model_dump()
-    if getattr(pipeline, "stateless", False):
-        from agent.github.record import agent_pulls, merged_counts, usage_counts
+    if pulls is not None:
+        from agent.github.record import merged_counts, usage_counts
 
-        pulls = agent_pulls(pipeline.gh, full_name, policy.actors.branch_prefix)
         counts = merged_counts(counts, usage_counts(pulls, plan.signature, run, now))
     return Usage(**counts)
 
 
-def closed_keys_for(pipeline: Any, full_name: str) -> set[str]:
-    """Fix keys a human closed unmerged: the store's, and in stateless mode those GitHub's PRs record."""
+def closed_keys_for(pipeline: Any, full_name: str, pulls: list[dict[str, Any]] | None = None) -> set[str]:
+    """Fix keys a human closed unmerged: the store's, and those the agent's PRs on GitHub record (`pulls`)."""
     keys = set(pipeline.store.closed_fix_keys(full_name))
-    if getattr(pipeline, "stateless", False):
-        from agent.github.record import agent_pulls, closed_fix_keys
+    if pulls is not None:
+        from agent.github.record import closed_fix_keys
 
-        keys |= closed_fix_keys(agent_pulls(pipeline.gh, full_name, pipeline.policy.actors.branch_prefix))
+        keys |= closed_fix_keys(pulls)
     return keys

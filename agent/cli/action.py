@@ -43,8 +43,11 @@ def action(
     if skipped:
         result = {"status": "ignored", "reason": skipped, "urls": []}
     else:
+        from agent.cli.fix import run_fix
+
         gh = github_client(github_api_url(github_url), token)
-        result = handle_stateless(run_event, gh, dry_run, verify_timeout, poll_interval).to_dict()
+        result = run_fix(run_event.run_id, run_event.repo, gh, dry_run, verify_timeout, poll_interval,
+                         attempt=run_event.attempt, stateless=True).to_dict()
     write_outputs(result)
     if as_json:
         print(json.dumps(result, indent=2, default=str))
@@ -53,20 +56,3 @@ def action(
         print(f"{run_event.repo} run {run_event.run_id}: {result['status']} {url} {result.get('reason') or ''}".rstrip())
     sys.stdout.flush()
 
-
-def handle_stateless(run_event, gh, dry_run: bool, verify_timeout: float, poll_interval: float):
-    """The pipeline for one event's run, counting limits and closed fixes from GitHub as well as the store."""
-    from agent.config import db_path
-    from agent.llm.configured import model_from_env
-    from agent.pipeline import Pipeline
-    from agent.policy.lookup import load_configured_policy
-    from agent.policy.overlay import RepositoryPolicies
-    from agent.store import Store
-
-    policy = RepositoryPolicies(gh, load_configured_policy(None)).policy_for(run_event.repo)
-    if dry_run:
-        policy = policy.model_copy(update={"dry_run": True})
-    pipeline = Pipeline(gh, Store(db_path()), policy, model=model_from_env(), verify_timeout=verify_timeout,
-                        poll_interval=poll_interval, dashboard=True)
-    pipeline.stateless = True
-    return pipeline.handle_run(run_event.repo, run_event.run_id, run_event.attempt)

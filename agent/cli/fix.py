@@ -46,8 +46,9 @@ def render(result, dry_run: bool = False) -> str:
 
 
 def run_fix(run_id: int, repo: str, gh, dry_run: bool, verify_timeout: float, poll_interval: float,
-            policies: Path | None = None):
-    """Build the pipeline from the configuration and handle the run once."""
+            policies: Path | None = None, attempt: int | None = None, stateless: bool = False):
+    """Build the pipeline from the configuration and handle the run once (`stateless`: the Action, which keeps
+    no store between runs, also counts limits and closed fixes from the agent's own PRs on GitHub)."""
     from agent.config import db_path
     from agent.executor.progress import CIProgress
     from agent.llm.configured import model_from_env
@@ -64,8 +65,9 @@ def run_fix(run_id: int, repo: str, gh, dry_run: bool, verify_timeout: float, po
                         verify_timeout=verify_timeout, poll_interval=poll_interval, dashboard=True)
     pipeline.job_owner = f"fix:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     pipeline.executor.on_ci_state = CIProgress()
+    pipeline.stateless = stateless
     try:
-        result = pipeline.handle_run(repo, run_id)
+        result = pipeline.handle_run(repo, run_id, attempt)
     except BaseException:
         store.settle_owned(pipeline.job_owner, "failed", "abandoned: the agent fix process ended early")
         raise

@@ -8,15 +8,12 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.drafts import fix_key_marker
+
 PLAN_MARKER = re.compile(r"<!-- devops-agent:plan=(?P<plan>[0-9a-f]+) signature=(?P<signature>[0-9a-f]+) -->")
 FIX_KEY_MARKER = re.compile(r"<!-- devops-agent:fix-key=(?P<key>[0-9a-f]{16}) -->")
 MAX_PULLS = 300
 """The newest agent-candidate pull requests read per decision (three pages)."""
-
-
-def fix_key_marker(key: str) -> str:
-    """The hidden line that lets a later, stateless run find a fix a human closed."""
-    return f"<!-- devops-agent:fix-key={key} -->"
 
 
 def _time(value: str | None) -> datetime | None:

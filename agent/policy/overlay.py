@@ -8,6 +8,7 @@ more than the central policy does is refused, naming the field. Fields without a
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import yaml
@@ -124,8 +125,6 @@ class RepositoryPolicies:
     that repository (dry run) until it is fixed; `problems` says why."""
 
     def __init__(self, gh: Any, central: Policy, ttl: float = 300.0, clock: Any = None):
-        import time
-
         self.gh, self.central, self.ttl = gh, central, ttl
         self.clock = clock or time.monotonic
         self.cache: dict[str, tuple[float, Policy]] = {}
