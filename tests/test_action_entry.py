@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from test_cli_app_auth import agent
 from test_executor_kit import REPO, add_novel_run, add_sfml_repo, issues, pulls, writes
 
 pytest_plugins = ["test_executor_kit"]
 """The sandbox (`sb`) and `home` fixtures."""
-
-DROPPED = ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_API_URL", "GITHUB_REPOSITORY", "ANTHROPIC_API_KEY", "AGENT_DEBUG",
-           "GITHUB_EVENT_PATH", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
-
-
-def agent(*args: str, **env: str) -> subprocess.CompletedProcess:
-    exe = Path(sys.executable).parent / "agent"
-    command = [str(exe)] if exe.exists() else [sys.executable, "-c", "from agent.cli.app import main; main()"]
-    environ = {key: value for key, value in os.environ.items() if key not in DROPPED} | env
-    return subprocess.run([*command, *args], check=False, capture_output=True, text=True, env=environ, timeout=180,
-                          stdin=subprocess.DEVNULL)
 
 
 def event_file(sb, folder: Path, run_id: int, action: str = "completed", conclusion: str | None = None) -> Path:
