@@ -14,12 +14,10 @@ from agent.executor.rollback import (
     failed_after_fix,
     merged_fix,
     open_pull_for_fix,
-    revert_plan,
     sync_pull_outcomes,
 )
 from agent.flaky.handle import judge_tests
 from agent.gate_context import FAILING, gate_context, resolve_association, run_fields
-from agent.github.errors import GitHubError
 from agent.github.lastgreen import last_green_log
 from agent.knowledge import load_known_issues
 from agent.knowledge.learning import effective_confidence
@@ -27,7 +25,8 @@ from agent.models import Action, Diagnosis, Plan
 from agent.planner import build_plan, is_analysis_only, plan_id, template_files
 from agent.policy import Deny, decide, decision_from_dict, fix_key
 from agent.policy.schema import Policy
-from agent.rag.repo_guides import RepoGuides, fetch_repo_guides
+from agent.rag.repo_guides import add_to_index, guides_at
+from agent.revert import carry_out_revert, revert_for
 from agent.store.queue import DAEMON_OWNER
 from agent.triage import propose_action, triage
 
@@ -118,32 +117,16 @@ class Pipeline:
 
     def diagnose(self, full_name: str, run: dict[str, Any]) -> Diagnosis:
         logs = self.gh.download_run_logs(full_name, run["id"], run["run_attempt"])
-        guides = self.repo_guides(full_name, run.get("head_sha") or "")
+        guides = guides_at(self.gh, full_name, run.get("head_sha") or "")
         green = last_green_log(self.gh, full_name, run)
         diagnosis = self.learned(triage(bytes(logs), kb=self.kb, repo_guides=guides,
                                         last_green=green.data if green else None))
         self.store.save_diagnosis(full_name, run["id"], run["run_attempt"], diagnosis)
         return diagnosis
 
-    def repo_guides(self, full_name: str, ref: str) -> RepoGuides | None:
-        """The repository's own troubleshooting guides at the run's head commit, for citations (None: unreadable)."""
-        if not ref:
-            return None
-        try:
-            return fetch_repo_guides(self.gh, full_name, ref)
-        except GitHubError:  # the diagnosis does not depend on them: cite the shipped guides only
-            return None
-
     def index_repo_guides(self, full_name: str, run: dict[str, Any]) -> None:
-        """Let the model's guide search find the repository's own guides (BM25 now, vectors on first use)."""
-        guides = self.repo_guides(full_name, run.get("head_sha") or "")
-        target = getattr(self.index, "index", self.index)  # a ModeIndex wraps the Index
-        if target is None:
-            from agent.rag import shared_index
-
-            target = shared_index()
-        if guides is not None and guides.files and hasattr(target, "add_repo_guides"):
-            target.add_repo_guides(guides)
+        """Let the model's guide search find the repository's own guides at the run's commit."""
+        add_to_index(self.index, guides_at(self.gh, full_name, run.get("head_sha") or ""))
 
     def learned(self, diagnosis: Diagnosis) -> Diagnosis:
         """The known issue's confidence after its recorded outcomes, and the action the policy's tiers give it."""
@@ -316,18 +299,8 @@ class Pipeline:
         original = merged_fix(self.store, full_name, diagnosis.signature, run.get("path"))
         if original is None or failed_after_fix(self.gh, self.store, run, original) is not None:
             return None
-        current = {e.path: (self.gh.get_file(full_name, e.path, default) or (None,))[0] for e in original.edits}
-        plan = revert_plan(original, current, run)
-        if plan is None:
-            plan = escalation_of(original.model_copy(update={"run_id": int(run["id"])}),
-                                 f"the auto-fix {original.id} did not hold and its files changed since: revert by hand")
+        plan = revert_for(self, full_name, original, run) or escalation_of(
+            original.model_copy(update={"run_id": int(run["id"])}),
+            f"the auto-fix {original.id} did not hold and its files changed since: revert by hand")
         origin = self.store.get_run(full_name, original.run_id, original.run_attempt) or {}
-        ctx = gate_context(self, full_name, run, plan, origin)
-        plan, decision = self.decide(full_name, run, plan, ctx)
-        self.store.save_plan(plan)
-        self.store.save_decision(plan.id, decision, self.policy.version)
-        outcome = self.executor.execute(plan, decision, run, diagnosis)
-        revert_opened = bool(self.store.actions(kind="pull_request", plan_id=plan.id, status="done"))
-        if revert_opened and not self.store.outcomes(plan_id=original.id, outcome="reverted"):
-            self.store.record_outcome(original.id, "reverted")
-        return HandleResult(diagnosis, plan, decision, outcome.actions, outcome.status, outcome.urls, outcome.reason)
+        return carry_out_revert(self, full_name, run, original, plan, diagnosis, origin)

@@ -118,24 +118,15 @@ def approve(pipeline: Any, repo: str, plan_id: str) -> Any:
 
 def veto(pipeline: Any, repo: str, plan_id: str) -> Any:
     """Open the revert of a merged fix a human unticked (None when its files changed since: a human reverts)."""
-    from agent.executor.rollback import revert_plan
-    from agent.gate_context import gate_context
+    from agent.revert import carry_out_revert, revert_for
 
     original = pipeline.store.get_plan(plan_id)
     if original is None or original.repo.lower() != repo.lower():
         return None
-    default = pipeline.gh.repo_info(repo)["default_branch"]
-    current = {e.path: (pipeline.gh.get_file(repo, e.path, default) or (None,))[0] for e in original.edits}
     run = {**pipeline.gh.get_run(repo, original.run_id), "run_attempt": original.run_attempt}
-    plan = revert_plan(original, current, run)
+    plan = revert_for(pipeline, repo, original, run)
     if plan is None:
         return None
     plan = plan.model_copy(update={"rationale": f"revert of {original.id}: a maintainer unticked it on the "
                                                 f"devops-agent dashboard"})
-    plan, decision = pipeline.decide(repo, run, plan, gate_context(pipeline, repo, run, plan))
-    pipeline.store.save_plan(plan)
-    pipeline.store.save_decision(plan.id, decision, pipeline.policy.version)
-    result = pipeline.executor.execute(plan, decision, run, None)
-    if pipeline.store.actions(kind="pull_request", plan_id=plan.id, status="done"):
-        pipeline.store.record_outcome(original.id, "reverted")
-    return result
+    return carry_out_revert(pipeline, repo, run, original, plan)

@@ -122,3 +122,27 @@ def fetch_repo_guides(gh: Any, full_name: str, ref: str, globs: tuple[str, ...] 
             _fetched.clear()
         _fetched[key] = guides
     return guides
+
+
+def guides_at(gh: Any, full_name: str, ref: str) -> RepoGuides | None:
+    """The repository's own guides at `ref`, or None when there is no ref or GitHub cannot give them (the
+    diagnosis does not depend on them: the shipped guides are cited alone)."""
+    from agent.github.errors import GitHubError
+
+    if not ref:
+        return None
+    try:
+        return fetch_repo_guides(gh, full_name, ref)
+    except GitHubError:
+        return None
+
+
+def add_to_index(index: Any, guides: RepoGuides | None) -> None:
+    """Let the model's guide search find the repository's guides (BM25 now, vectors on first use)."""
+    target = getattr(index, "index", index)  # a ModeIndex wraps the Index
+    if target is None:
+        from agent.rag import shared_index
+
+        target = shared_index()
+    if guides is not None and guides.files and hasattr(target, "add_repo_guides"):
+        target.add_repo_guides(guides)
