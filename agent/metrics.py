@@ -10,6 +10,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
+from agent.stats import parse_time
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600)
 """Seconds from a job's enqueue to its last update."""
@@ -30,10 +32,8 @@ def count_rate_limit_wait() -> None:
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:
-    try:
-        return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() if start and end else None
-    except ValueError:
-        return None
+    began, ended = parse_time(start), parse_time(end)
+    return (ended - began).total_seconds() if began and ended else None
 
 
 class StoreCollector:
