@@ -6,6 +6,7 @@ import pytest
 from fixes_upstream_kit import WF, inject, upstream_repo
 from test_policy_helpers import make_context, make_plan, make_policy
 
+from agent import planner
 from agent.drafts import pr_body
 from agent.models import Action, Category, Diagnosis, Edit, FixSpec, KnownIssueRef
 from agent.planner import UNVALIDATED, build_plan, is_analysis_only
@@ -93,3 +94,24 @@ def test_a_degraded_plan_is_auto_merged_only_when_the_policy_allows_degraded(all
 
 def test_a_fully_validated_plan_is_not_touched_by_the_degraded_rule():
     assert isinstance(decide(make_plan(), make_context()), Allow)
+
+
+def test_under_ci_environment_the_crash_is_still_quoted_without_colour_codes(monkeypatch):
+    """CI=true makes zizmor colour its stderr without a terminal; the quoted reason must survive that."""
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("CLICOLOR_FORCE", "1")
+    monkeypatch.setattr(planner, "_VALIDATED", {})  # validation is memoised by content: run zizmor again here
+    plan = arm64_cache_v2_plan()
+    body = pr_body(plan, None, decide(plan, make_context()).reason, RUN)
+    assert "template-injection" in body and "\x1b[" not in body
+
+
+def test_crash_summary_drops_coloured_log_lines_and_keeps_the_reason():
+    from tools.fixes.checkers import crash_summary
+    stderr = ("\x1b[32m INFO\x1b[0m \x1b[2mzizmor\x1b[0m: v1\n"
+              "2026-12-08T00:00:00Z \x1b[33m WARN\x1b[0m audit: " + "x" * 500 + "\n"
+              "\x1b[1m\x1b[31mfatal\x1b[39m\x1b[0m: no audit was performed\n"
+              "'template-injection' audit failed on file://a.yml\n\nStack backtrace:\n   0: main\n")
+    assert crash_summary(stderr) == ("fatal: no audit was performed | "
+                                     "'template-injection' audit failed on file://a.yml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,10 @@ from pydantic import BaseModel
 
 TOOL_TIMEOUT = 120
 TOOL_FAILURES = (RuntimeError, ValueError, subprocess.TimeoutExpired)
+DROPPED_ENV = ("GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN", "CLICOLOR_FORCE", "FORCE_COLOR")
+"""No token reaches a checker, and nothing forces colour codes into the stderr we quote."""
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+LOG_LINE = re.compile(r"^\s*(?:\S+\s+)?(?:TRACE|DEBUG|INFO|WARN)\b")
 
 
 class Problem(BaseModel):
@@ -71,9 +76,8 @@ def tool_path(name: str) -> str:
 
 def run_tool(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     """Run a checker offline, without any GitHub token in its environment."""
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
+    env["NO_COLOR"] = "1"  # in CI (CI=true) zizmor colours its stderr even without a terminal
     return subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=TOOL_TIMEOUT, check=False
     )
@@ -82,10 +86,10 @@ def run_tool(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 def crash_summary(stderr: str) -> str:
     """The lines of a checker's stderr that say why it failed (no log noise, no backtrace), ≤ 400 chars."""
     lines = []
-    for line in stderr.splitlines():
+    for line in ANSI.sub("", stderr).splitlines():
         if line.strip().startswith("Stack backtrace"):
             break
-        if line.strip() and not line.lstrip().startswith(("INFO", "WARN")):
+        if line.strip() and not LOG_LINE.match(line):
             lines.append(line.strip())
     return " | ".join(lines)[:400] or "no output"
 
