@@ -56,6 +56,8 @@ class Cause:
     text: str
     categories: set = field(default_factory=set)
     score: float = 0.0
+    weak: set = field(default_factory=set)
+    """Categories named only by wrapper shapes (see Shape.weak)."""
 
 
 def line_score(text: str, roles: set[str]) -> float:
@@ -110,8 +112,8 @@ class Block:
     position: int
     step: Step
     members: list[int]
-    categories: dict[int, set]
-    """Each member line's categories."""
+    categories: dict[int, tuple[set, set]]
+    """Each member line's categories: (by strong shapes, by weak ones)."""
     summary: bool
     shaped: bool = False
     """The first line has a cause or header shape: the block may rank as high as its best member."""
@@ -137,12 +139,17 @@ def scored_blocks(steps: list[Step], hits: dict[int, dict[int, list[int]]], boun
                 score -= IN_GREEN
             summary = "summary" in roles
             members = block_of(step.lines, index, roles)
-            categories = {m: {SHAPES[i].category for i in hits[id(step)].get(m, ()) if SHAPES[i].category}
-                          for m in members}
+            categories = {m: line_categories(hits[id(step)].get(m, ())) for m in members}
             blocks.append(Block(min(score, SUMMARY_CAP) if summary else score, position + index, step,
                                 members, categories, summary, bool(roles & {"cause", "header"})))
         position += len(step.lines)
     return _lifted(blocks)
+
+
+def line_categories(shapes) -> tuple[set, set]:
+    """(categories a line's strong shapes name, those its wrapper shapes name)."""
+    named = [SHAPES[i] for i in shapes if SHAPES[i].category]
+    return {s.category for s in named if not s.weak}, {s.category for s in named if s.weak}
 
 
 def _lifted(blocks: list[Block]) -> list[Block]:
@@ -169,7 +176,7 @@ def last_words(steps: list[Step], boundary: int, count: int = LAST_WORDS) -> lis
             if len(found) == count:
                 return found
             if text and not _NOT_OUTPUT.match(text):
-                found.append(Block(MIN_SCORE, position + index, step, [index], {index: set()}, False))
+                found.append(Block(MIN_SCORE, position + index, step, [index], {index: (set(), set())}, False))
     return found
 
 
@@ -185,6 +192,6 @@ def pick(blocks: list[Block], limit: int, context: int = 2) -> list[Cause]:
                 continue
             taken.add((id(block.step), index))
             seen.add(key)
-            chosen.append(Cause(block.step, index, block.step.lines[index].text, block.categories[index],
-                                block.score))
+            strong, weak = block.categories[index]
+            chosen.append(Cause(block.step, index, block.step.lines[index].text, strong, block.score, weak))
     return chosen

@@ -23,6 +23,10 @@ class Shape:
     role: str = "cause"
     """"cause": says why; "header": opens a block whose next lines say why (a failing test, a traceback);
     "summary": says that it failed, not why (context, ranked last); "word": an error word, nothing more."""
+    weak: bool = False
+    """A wrapper's shape (pytest's `_ name _` block and `E   ` prefix print any exception, a collection error
+    too): its category counts only when no cause line names a category by a strong shape
+    (`E   ModuleNotFoundError: …` during collection is a missing dependency, not a failing test)."""
 
 
 TOOLCHAIN_SHAPES: tuple[Shape, ...] = (
@@ -36,8 +40,9 @@ TOOLCHAIN_SHAPES: tuple[Shape, ...] = (
     Shape("junit", INDENT + r"(?:Tests in error|Failed tests):"
           r"|" + START + r"\[ERROR\] (?:\S+\.(?:java|kt|scala):\[?\d+|\S+\(\S+\)[ \t]+Time elapsed:.*<<< (?:FAILURE|ERROR)!)"
           r"|" + INDENT + r"(?:org\.opentest4j\.|junit\.framework\.|org\.junit\.)\w+", C.test_failure),
-    Shape("pytest", START + r"_{3,} \S.* _{3,}$|" + START + r"(?:FAILED|ERROR) [\w/.-]+\.py::\S+"
-          r"|" + START + r"E {2,}\S|" + START + r"[\w/.-]+\.py:\d+: [A-Z]\w*(?:Error|Exception)\b", C.test_failure),
+    Shape("pytest", START + r"(?:FAILED|ERROR) [\w/.-]+\.py::\S+", C.test_failure),
+    Shape("pytest-block", START + r"_{3,} \S.* _{3,}$|" + START + r"E {2,}\S"
+          r"|" + START + r"[\w/.-]+\.py:\d+: [A-Z]\w*(?:Error|Exception)\b", C.test_failure, weak=True),
     Shape("jest", INDENT + r"● \S|" + INDENT + r"(?:Expected|Received)(?: value)?:|" + INDENT + r"expect\(",
           C.test_failure, role="header"),
     Shape("mocha", START + r" {2,}\d+\) \S|" + INDENT + r"(?:AssertionError|AssertError)\b", C.test_failure),

@@ -144,7 +144,7 @@ def failure_window(run: RunLog, budget: int = EXCERPT_BYTES, green: set[str] | N
                         if s.conclusion == "failure" or any(_GHA_ERROR in v for v in hits[id(s)].values())]
         failed, continued = failing_first(in_log_order)
         causes = _actions_causes(run, failed, hits, green)
-    categories = set().union(*(cause.categories for cause in causes)) if causes else set()
+    categories = set().union(*(cause.categories for cause in causes)) or set().union(*(c.weak for c in causes))
     excerpt = build_excerpt(run, _shown(run, in_log_order, causes), [(c.step, c.index) for c in causes], budget)
     return Window(
         failed_steps=[FailedStep(job=step.job, step=step.name) for step in failed],
