@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.config import guides_dir
 from agent.knowledge import IssueMatch, KnowledgeBase, load_known_issues
@@ -12,16 +16,15 @@ from agent.knowledge.resolve import resolve_fix
 from agent.knowledge.transient import boundary_decision
 from agent.logs.clean import clip
 from agent.logs.excerpt import EXCERPT_LINE_CHARS
-from agent.logs.green import green_lines
 from agent.logs.model import DEFAULT_LIMITS, Limits, RunLog
 from agent.logs.reader import Source, read_log
 from agent.logs.signature import failure_signature, normalise_line
 from agent.logs.window import Window, failure_window
 from agent.models import TRANSIENT_CATEGORIES, Action, Category, Diagnosis, FixSpec, GuideRef, KnownIssueRef
-from agent.rag.chunks import strip_log_framing
-from agent.rag.repo_guides import REPO_GUIDE_KIND, RepoGuides, local_repo_guides
-from agent.rag.sources import collect_chunks, guide_source
-from agent.rag.textstore import TextStore
+
+if TYPE_CHECKING:  # the guide index loads only when guides are cited (start-up of `agent triage`)
+    from agent.rag.repo_guides import RepoGuides
+    from agent.rag.textstore import TextStore
 
 AUTO_FIX_CONFIDENCE = 0.90
 PULL_REQUEST_CONFIDENCE = 0.60
@@ -99,18 +102,69 @@ def fallback_signature_lines(run: RunLog, window: Window) -> list[str]:
     return lines
 
 
+_REPO_GUIDE_PREFIX = "repo_guide:"
+"""Chunk ids of a repository's own guides (agent.rag.repo_guides.REPO_GUIDE_KIND; a test keeps them equal)."""
 GUIDES_CITED = 3
 QUERY_LINES = 3
 _STORE_LOCK = threading.Lock()
 
 
+GUIDES_CACHE_VERSION = 1
+GUIDES_CACHE_KEEP = 4
+
+
 @lru_cache(maxsize=4)
 def _guide_store(folder: str, stamp: tuple, repo_guides: RepoGuides | None = None) -> TextStore:
-    """The guides' sections (and the watched repository's own) in an in-memory BM25 table (built in
-    milliseconds; triage writes nothing)."""
-    store = TextStore(Path(":memory:"))
-    store.apply(collect_chunks([guide_source(Path(folder))]) + (repo_guides.chunks() if repo_guides else []), [])
-    return store
+    """The guides' sections (and the watched repository's own) in a BM25 table: the shipped guides' table
+    is kept under cache_dir() (a CLI start-up reuses it), one with a repository's guides is built in memory."""
+    from agent.rag.sources import collect_chunks, guide_source
+    from agent.rag.textstore import TextStore
+
+    def build(path: Path) -> TextStore:
+        store = TextStore(path)
+        store.apply(collect_chunks([guide_source(Path(folder))]) + (repo_guides.chunks() if repo_guides else []), [])
+        return store
+
+    if repo_guides is None:
+        cached = _cached_guide_store(folder, stamp, build)
+        if cached is not None:
+            return cached
+    return build(Path(":memory:"))
+
+
+def _cached_guide_store(folder: str, stamp: tuple, build) -> TextStore | None:
+    """The shipped guides' table from cache_dir(), built there first if missing (an atomic rename, so a
+    reader never sees half a table); None when the cache cannot be used."""
+    import sqlite3
+
+    from agent.config import cache_dir
+    from agent.errors import ConfigError
+    from agent.rag.textstore import TextStore
+
+    key = hashlib.sha256(json.dumps([GUIDES_CACHE_VERSION, folder, stamp]).encode("utf-8")).hexdigest()[:24]
+    try:
+        root = cache_dir()
+        path = root / f"guides-{key}.sqlite"
+        if path.is_file():
+            try:
+                store = TextStore(path)
+                if store.count():
+                    return store
+                store.close()
+            except sqlite3.Error:
+                pass
+            path.unlink(missing_ok=True)
+        partial = root / f"guides-{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            build(partial).close()
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+        for stale in sorted(root.glob("guides-*.sqlite"), key=lambda p: p.stat().st_mtime)[:-GUIDES_CACHE_KEEP]:
+            stale.unlink(missing_ok=True)
+        return TextStore(path)
+    except (OSError, sqlite3.Error, ConfigError):
+        return None
 
 
 def guide_store(repo_guides: RepoGuides | None = None) -> TextStore:
@@ -122,6 +176,8 @@ def guide_store(repo_guides: RepoGuides | None = None) -> TextStore:
 
 
 def _guide_query(causes: list[str], match: IssueMatch | None) -> str:
+    from agent.rag.chunks import strip_log_framing
+
     lines = [line for line in causes if not line.lstrip().startswith("##[error]Process completed")]
     head = " ".join(lines[: 1 if match else QUERY_LINES])
     return strip_log_framing(f"{match.issue.title} {head}" if match else head)
@@ -135,7 +191,7 @@ def cite_guides(causes: list[str], match: IssueMatch | None, k: int = GUIDES_CIT
     linked = f"guide:{match.issue.guide}" if match and match.issue.guide else None
     with _STORE_LOCK:  # one cached connection shared by the daemon's threads
         ranked = store.bm25(_guide_query(causes, match), k + 1 + (2 * k if repo_guides else 0))
-        own = [chunk_id for chunk_id, _ in ranked if chunk_id.startswith(f"{REPO_GUIDE_KIND}:")][:1]
+        own = [chunk_id for chunk_id, _ in ranked if chunk_id.startswith(_REPO_GUIDE_PREFIX)][:1] if repo_guides else []
         ids = list(dict.fromkeys(([linked] if linked else []) + own + [chunk_id for chunk_id, _ in ranked]))[:k]
         chunks = store.chunks(ids)
     scores = dict(ranked)
@@ -184,8 +240,14 @@ def triage(source: Source, repo_dir: str | Path | None = None, kb: KnowledgeBase
     """
     kb = kb if kb is not None else load_known_issues()
     run = read_log(source, patterns=kb.patterns, limits=limits, engine=engine)
-    green = green_lines(last_green, limits) if last_green is not None else None
+    green = None
+    if last_green is not None:
+        from agent.logs.green import green_lines
+
+        green = green_lines(last_green, limits)
     window = failure_window(run, green=green)
     if repo_guides is None and repo_dir is not None and Path(repo_dir).is_dir():
+        from agent.rag.repo_guides import local_repo_guides
+
         repo_guides = local_repo_guides(repo_dir)
     return diagnose(run, window, kb.match(run, window), repo_dir, repo_guides)

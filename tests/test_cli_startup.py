@@ -42,6 +42,14 @@ def test_triage_imports_only_its_own_command_module_and_no_heavy_library(tmp_pat
     commands = {name for name in modules if name.startswith("agent.cli.")}
     assert commands == {"agent.cli.app", "agent.cli.triage"}
     assert not [name for name in HEAVY if name in modules]
+    assert not {"agent.rag.index", "agent.rag.vectors"} & modules  # the BM25 table only, no hybrid index
+
+
+def test_triage_knows_the_repository_guides_chunk_prefix():
+    from agent.rag.repo_guides import REPO_GUIDE_KIND
+    from agent.triage import _REPO_GUIDE_PREFIX
+
+    assert _REPO_GUIDE_PREFIX == f"{REPO_GUIDE_KIND}:"
 
 
 def test_help_still_lists_every_command(tmp_path):

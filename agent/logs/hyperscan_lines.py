@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from functools import lru_cache
 
 from agent.logs.multimatch import Re2Lines, uncaptured
@@ -112,13 +113,31 @@ class HyperscanLines:
 
     def __init__(self, patterns: list[str]):
         self.patterns = list(patterns)
-        self.re2 = Re2Lines(self.patterns)
-        self._db, rejected = hyperscan_database(self.patterns)
-        self.residual = Re2Lines([self.patterns[i] for i in rejected])
-        self._spans = [not line_local(p) for p in self.patterns]
-        self._bom_ok = all(bom_blind(p) for p in self.patterns)
+        self._re2: Re2Lines | None = None
+        self._db, facts = hyperscan_database(self.patterns)
+        self.residual = Re2Lines([self.patterns[i] for i in facts["rejected"]])
+        self._spans = facts["spans"]
+        self._bom_ok = facts["bom_ok"]
         self.blocks = {"hyperscan": 0, "re2": 0}
         """How many blocks each engine answered (for tests and the benchmark)."""
+        self._local = threading.local()  # one hyperscan scratch per scanning thread
+        self._count = threading.Lock()
+
+    @property
+    def re2(self) -> Re2Lines:
+        """The RE2 reference engine, compiled the first time a block needs it (most logs never do)."""
+        if self._re2 is None:
+            self._re2 = Re2Lines(self.patterns)
+        return self._re2
+
+    def _scratch(self):
+        """This thread's scratch space (hyperscan refuses one scratch in two scans at once)."""
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            import hyperscan
+
+            scratch = self._local.scratch = hyperscan.Scratch(self._db)
+        return scratch
 
     def starts(self, block: bytes) -> list[int]:
         """Start of every line some pattern matches in (one entry per line, ascending)."""
@@ -127,16 +146,15 @@ class HyperscanLines:
             found = self._scan(block, block, 0)
         elif self._db is not None and self._bom_ok and block.startswith(_BOM) and block[3:].isascii():
             found = self._scan(b"\x01" + block[3:], block, len(_BOM) - 1)
-        if found is None:
-            self.blocks["re2"] += 1
-            return self.re2.starts(block)
-        self.blocks["hyperscan"] += 1
-        return found
+        with self._count:
+            self.blocks["re2" if found is None else "hyperscan"] += 1
+        return self.re2.starts(block) if found is None else found
 
     def _scan(self, data: bytes, block: bytes, shift: int) -> list[int] | None:
         """Line starts in `block` from a hyperscan pass over `data` (`block` with bytes 1.. moved by `shift`)."""
         ends: list[tuple[int, int]] = []
-        self._db.scan(data, match_event_handler=lambda pid, _start, end, _flags, _ctx: ends.append((pid, end)))
+        self._db.scan(data, match_event_handler=lambda pid, _start, end, _flags, _ctx: ends.append((pid, end)),
+                      scratch=self._scratch())
         if any(self._spans[pid] for pid, _ in ends):
             return None
         found = {start + shift if start else 0 for start in (data.rfind(b"\n", 0, end) + 1 for _, end in ends)}
@@ -145,13 +163,20 @@ class HyperscanLines:
         return sorted(found)
 
 
-HS_CACHE_VERSION = 1
+HS_CACHE_VERSION = 2
 HS_CACHE_KEEP = 8
 """Compiled databases kept under config.cache_dir() (one per pattern set; the oldest go first)."""
 
 
+def pattern_facts(patterns: list[str], rejected: list[int]) -> dict:
+    """What the scan needs to know of each pattern: which hyperscan rejects, which may span lines, and
+    whether all of them are blind to a leading BOM (kept beside the compiled database)."""
+    return {"rejected": rejected, "spans": [not line_local(p) for p in patterns],
+            "bom_ok": all(bom_blind(p) for p in patterns)}
+
+
 def hyperscan_database(patterns: list[str]):
-    """(compiled block-mode database or None, indexes of patterns hyperscan rejects); cached on disk by content."""
+    """(compiled block-mode database or None, `pattern_facts`); cached on disk by content."""
     import hyperscan
 
     key = hashlib.sha256(json.dumps([HS_CACHE_VERSION, hyperscan.__version__, patterns]).encode("utf-8")).hexdigest()
@@ -163,9 +188,10 @@ def hyperscan_database(patterns: list[str]):
     rejected = _rejected(patterns)
     kept = [i for i in range(len(patterns)) if i not in rejected]
     database = _compile(patterns, kept) if kept else None
+    facts = pattern_facts(patterns, rejected)
     if path is not None and database is not None:
-        _save_database(path, database, rejected)
-    return database, rejected
+        _save_database(path, database, facts)
+    return database, facts
 
 
 def _compile(patterns: list[str], ids: list[int]):
@@ -212,18 +238,21 @@ def _load_database(path):
     try:
         meta, _, blob = path.read_bytes().partition(b"\n")
         database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
-        database.scratch = hyperscan.Scratch(database)
-        return database, list(json.loads(meta)["rejected"])
+        facts = json.loads(meta)
+        if not isinstance(facts, dict) or not isinstance(facts.get("bom_ok"), bool) \
+                or not isinstance(facts.get("spans"), list) or not isinstance(facts.get("rejected"), list):
+            return None
+        return database, facts
     except (OSError, ValueError, KeyError, TypeError, hyperscan.error):
         return None
 
 
-def _save_database(path, database, rejected: list[int]) -> None:
+def _save_database(path, database, facts: dict) -> None:
     import hyperscan
 
     partial = path.with_suffix(f".{os.getpid()}.tmp")
     try:
-        partial.write_bytes(json.dumps({"rejected": rejected}).encode("utf-8") + b"\n" + hyperscan.dumpb(database))
+        partial.write_bytes(json.dumps(facts).encode("utf-8") + b"\n" + hyperscan.dumpb(database))
         os.replace(partial, path)
         for stale in sorted(path.parent.glob("hyperscan-*.db"), key=lambda p: p.stat().st_mtime)[:-HS_CACHE_KEEP]:
             stale.unlink(missing_ok=True)

@@ -45,12 +45,19 @@ class MultiPattern:
 
     def __init__(self, patterns: list[str]):
         self.patterns = list(patterns)
-        self._any = combined(self.patterns)._regexp if self.patterns else None
+        self._combined = None
         self._set = re2.Set.SearchSet(options())
         for pattern in self.patterns:
             self._set.Add(pattern.encode("utf-8"))
         if self.patterns:
             self._set.Compile()
+
+    @property
+    def _any(self):
+        """The combined regex `scan` needs, compiled on first use (`which` alone needs only the set)."""
+        if self._combined is None:
+            self._combined = combined(self.patterns)._regexp
+        return self._combined
 
     def which(self, line: str | bytes) -> list[int]:
         """Indexes of the patterns that match `line`."""

@@ -16,7 +16,7 @@ from agent.errors import BadInput
 from agent.logs.ghformat import read_gh_output
 from agent.logs.layout import JobFiles, run_layout
 from agent.logs.model import DEFAULT_LIMITS, Limits, RunLog
-from agent.logs.scan import BlockReader, Budget, JobScanner, raw_scanner
+from agent.logs.scan import BlockReader, Budget, JobScanner, mapped_file, prescanned, raw_scanner
 from agent.logs.sections import gha_boundary, text_boundary
 from agent.logs.sniff import Peeked, sniff
 
@@ -43,12 +43,13 @@ def read_log(source: Source, *, patterns: list[str] = (), limits: Limits = DEFAU
         raise BadInput(f"{path}: no such file or directory")
     try:
         with path.open("rb") as stream:
-            return _read_stream(stream, str(path), regex, limits)
+            return _read_stream(stream, str(path), regex, limits, by_path=True)
     except (PermissionError, IsADirectoryError) as exc:
         raise BadInput(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _read_stream(stream: BinaryIO, name: str, regex, limits: Limits) -> RunLog:
+def _read_stream(stream: BinaryIO, name: str, regex, limits: Limits, by_path: bool = False) -> RunLog:
+    """`by_path`: `stream` is a file opened from its path here (a plain log of it may be memory-mapped)."""
     peeked = Peeked(stream)
     if peeked.head.startswith(ZIP_MAGIC):
         return _read_zip_stream(peeked, name, regex, limits)
@@ -62,9 +63,14 @@ def _read_stream(stream: BinaryIO, name: str, regex, limits: Limits) -> RunLog:
         return read_gh_output(peeked, name, regex, limits)
     boundary = gha_boundary if kind == "log" else text_boundary
     scanner = JobScanner(_job_name(name), regex, limits, Budget(limits), split=True, boundary=boundary)
-    blocks = BlockReader(peeked, limits)
-    for block in blocks:
-        scanner.feed(block)
+    mapped = mapped_file(stream) if by_path else None
+    try:
+        blocks = BlockReader(peeked, limits, mapped, first=len(peeked.head))
+        for block, scanned in prescanned(blocks, regex):
+            scanner.feed(block, scanned)
+    finally:
+        if mapped is not None:
+            mapped.close()
     return RunLog([scanner.finish()], name, blocks.clipped, kind="actions" if kind == "log" else "text")
 
 
@@ -125,8 +131,8 @@ def _read_layout(jobs: list[JobFiles], opener, name: str, regex, limits: Limits)
                 scanner.start_step(step_name, first_line=1)
             with opener(rel) as stream:
                 blocks = BlockReader(stream, limits)
-                for block in blocks:
-                    scanner.feed(block)
+                for block, scanned in prescanned(blocks, regex):
+                    scanner.feed(block, scanned)
                 clipped += blocks.clipped
         read.append(scanner.finish())
     return RunLog(read, name, clipped)

@@ -7,15 +7,19 @@ error shapes, known-issue patterns) and only those, a step's head and its tail a
 
 from __future__ import annotations
 
+import io
+import mmap
+import os
+import stat
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from agent.logs.budget import Budget
 from agent.logs.hyperscan_lines import line_finder
 from agent.logs.model import Job, Limits, Piece, Step
 
-__all__ = ["BlockReader", "Budget", "JobScanner", "StepBuilder", "Tail", "merge_regions", "raw_scanner"]
+__all__ = ["BlockReader", "Budget", "JobScanner", "StepBuilder", "Tail", "merge_regions", "prescanned", "raw_scanner"]
 from agent.logs.multimatch import loose
 from agent.logs.sections import GHA_BOUNDARY_SCAN, OUTSIDE, TEXT_BOUNDARY_SCAN, gha_boundary
 from agent.logs.shapes import SHAPES
@@ -35,28 +39,50 @@ def raw_scanner(patterns: list[str] = (), engine: str = "auto"):
 
 
 class BlockReader:
-    """Yields blocks of whole lines from a binary stream; a line longer than `line_bytes` is clipped."""
+    """Yields blocks of whole lines from a binary stream; a line longer than `line_bytes` is clipped.
 
-    def __init__(self, stream: BinaryIO, limits: Limits):
+    Given `mapped` (a read-only memory map of the same regular file, whose first `first` bytes the stream
+    served as its first read), the same blocks are cut straight from the map: one copy per block instead
+    of a read and a join, and pages already cut are dropped from memory again.
+    """
+
+    def __init__(self, stream: BinaryIO, limits: Limits, mapped: mmap.mmap | None = None, first: int = 0):
         self.stream, self.limits = stream, limits
+        self.mapped, self.first = mapped, first
         self.clipped = 0
+
+    def _spans(self) -> Iterator[tuple[bytes | mmap.mmap, int, int]]:
+        """(buffer, start, end) of each read, in order."""
+        if self.mapped is None:
+            while chunk := self.stream.read(self.limits.block_bytes):
+                yield chunk, 0, len(chunk)
+            return
+        size, start, released, step = len(self.mapped), 0, 0, self.limits.block_bytes
+        while start < size:  # the stream serves its peeked head in reads of `step`, then reads on from there
+            end = min(start + step, self.first) if start < self.first else start + step
+            yield self.mapped, start, min(end, size)
+            released = _release(self.mapped, released, min(end, size))
+            start = end
 
     def __iter__(self) -> Iterator[bytes]:
         carry, long_head, skipped = b"", None, 0
-        while chunk := self.stream.read(self.limits.block_bytes):
+        for buf, start, end in self._spans():
+            prefix = b""
             if long_head is not None:
-                newline = chunk.find(b"\n")
+                newline = buf.find(b"\n", start, end)
                 if newline < 0:
-                    skipped += len(chunk)
+                    skipped += end - start
                     continue
-                chunk = self._clipped(long_head, skipped + newline) + chunk[newline:]
+                prefix, start = self._clipped(long_head, skipped + newline - start), newline
                 long_head, skipped = None, 0
-            cut = chunk.rfind(b"\n") + 1
-            if cut:  # one copy: the carried partial line joined to this chunk's whole lines
-                block = b"".join((carry, memoryview(chunk)[:cut])) if carry or cut < len(chunk) else chunk
-                carry = chunk[cut:]
+            cut = buf.rfind(b"\n", start, end) + 1
+            if cut:  # one copy: the carried partial line (or a clipped one) joined to this chunk's whole lines
+                head = carry or prefix
+                whole = not head and start == 0 and cut == end and isinstance(buf, bytes)
+                block = buf if whole else b"".join((head, memoryview(buf)[start:cut]))
+                carry = buf[cut:end]
             else:
-                block, carry = b"", carry + chunk
+                block, carry = b"", carry + prefix + buf[start:end]
             if len(carry) > self.limits.line_bytes:
                 long_head, skipped = carry[: self.limits.line_bytes], len(carry) - self.limits.line_bytes
                 carry = b""
@@ -70,6 +96,68 @@ class BlockReader:
     def _clipped(self, head: bytes, skipped: int) -> bytes:
         self.clipped += skipped
         return head + b" [truncated %d bytes]" % skipped
+
+
+def _release(mapped: mmap.mmap, start: int, below: int) -> int:
+    """Drop the mapped pages from `start` up to `below` (already copied out) so a big log does not stay
+    resident; returns where the next release starts."""
+    whole = below - below % mmap.PAGESIZE
+    if whole > start:
+        try:
+            mapped.madvise(mmap.MADV_DONTNEED, start, whole - start)
+        except OSError:
+            return start
+    return max(start, whole)
+
+
+def mapped_file(stream) -> mmap.mmap | None:
+    """A read-only memory map of `stream` when it is a plain regular file opened by path, else None."""
+    if not isinstance(stream, io.BufferedReader) or not hasattr(mmap, "MADV_DONTNEED"):
+        return None
+    try:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+            return None
+        return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+
+
+PRESCAN_AHEAD = 3
+"""Blocks scanned ahead of the one being stepped through (each holds its bytes until consumed)."""
+
+
+def _scanned(finder, block: bytes) -> tuple[list[int], int]:
+    return finder.starts(block), newlines(block)
+
+
+def prescanned(blocks: Iterable[bytes], finder) -> Iterator[tuple[bytes, tuple[list[int], int]]]:
+    """(block, (the line starts `finder` matches in it, its newline count)) for every block, in order.
+
+    From the second block on, this work runs ahead on two worker threads: hyperscan releases the GIL, so
+    blocks are scanned while the main thread reads the next one and keeps the steps of the previous one
+    (a one-block log starts no thread). The finder's `starts` must be safe to call from several threads.
+    """
+    iterator = iter(blocks)
+    first = next(iterator, None)
+    if first is None:
+        return
+    second = next(iterator, None)
+    if second is None:
+        yield first, _scanned(finder, first)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="log-scan") as pool:
+        pending = deque([(first, pool.submit(_scanned, finder, first)), (second, pool.submit(_scanned, finder, second))])
+        for block in iterator:
+            pending.append((block, pool.submit(_scanned, finder, block)))
+            if len(pending) > PRESCAN_AHEAD:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 class Tail:
@@ -200,11 +288,13 @@ class JobScanner:
             self.line = first_line
         self._open(name)
 
-    def feed(self, block: bytes) -> None:
-        """Scan a block of whole lines belonging to this job."""
+    def feed(self, block: bytes, scanned: tuple[list[int], int] | None = None) -> None:
+        """Scan a block of whole lines belonging to this job (`scanned`: its matched line starts and newline
+        count, when `prescanned` found them already)."""
         if self.current is None:
             self._open("Set up job")
-        starts = self._interesting(block)
+        starts, total = scanned if scanned is not None else (self._interesting(block), None)
+        first_line = self.line
         bounds = [self.boundary(block, start) if self.split else None for start in starts]
         limits_after = self._next_bounds(starts, bounds, len(block))
         counted, line, segment = 0, self.line, 0
@@ -219,7 +309,7 @@ class JobScanner:
             else:
                 self._hit(block, start, line, segment, limit)
         self.current.add(block[segment:])
-        self.line = line + newlines(block, counted)
+        self.line = first_line + total if total is not None else line + newlines(block, counted)
 
     def finish(self) -> Job:
         self._close()
