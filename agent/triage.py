@@ -117,10 +117,11 @@ GUIDES_CACHE_KEEP = 4
 def _guide_store(folder: str, stamp: tuple, repo_guides: RepoGuides | None = None) -> TextStore:
     """The guides' sections (and the watched repository's own) in a BM25 table: the shipped guides' table
     is kept under cache_dir() (a CLI start-up reuses it), one with a repository's guides is built in memory."""
-    from agent.rag.sources import collect_chunks, guide_source
     from agent.rag.textstore import TextStore
 
     def build(path: Path) -> TextStore:
+        from agent.rag.sources import collect_chunks, guide_source
+
         store = TextStore(path)
         store.apply(collect_chunks([guide_source(Path(folder))]) + (repo_guides.chunks() if repo_guides else []), [])
         return store

@@ -68,3 +68,20 @@ def test_diagnosis_json_keeps_its_field_order_and_shape():
         '"proposed_action":"rerun","fix":null,"known_wrong_fixes":[],'
         '"root_cause_lines":["Could not resolve host: github.com"],"excerpt":"",'
         '"failed_steps":[{"job":"build","step":"Run make"}],"redactions":0,"truncated_bytes":0,"guides":[]}')
+
+
+def test_the_executable_skips_teardown_only_after_flushing_everything(tmp_path):
+    """`agent triage` ends with os._exit(0): its whole output must still reach a file, and errors keep their code."""
+    log = tmp_path / "job.log"
+    log.write_text("".join(f"step {i}: compiling unit {i}\n" for i in range(3000))
+                   + "src/a.c:3:1: error: 'frame' undeclared (first use in this function)\nmake: *** [all] Error 1\n",
+                   encoding="utf-8")
+    out = tmp_path / "out.json"
+    with out.open("w") as sink:
+        done = subprocess.run([sys.executable, "-m", "agent.cli.app", "triage", str(log), "--json"], stdout=sink,
+                              stderr=subprocess.PIPE, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["category"] == "compile_error"
+    missing = subprocess.run([sys.executable, "-m", "agent.cli.app", "triage", str(tmp_path / "nope.log")],
+                             capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: ")

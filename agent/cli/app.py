@@ -96,12 +96,35 @@ def usage_failed(exc: Exception) -> None:
     fail(f"{message} (see: {ctx.command_path} --help)" if ctx is not None else message, 2)
 
 
+SKIPS_TEARDOWN = frozenset({"triage"})
+"""Read-only commands that hold nothing to clean up at exit: their caches are renamed into place before use
+and they start no process or server. Run from the `agent` executable, a successful one ends with its output
+flushed and without the interpreter's teardown of every imported module (~35 ms of a ~0.3 s `agent triage`)."""
+
+
+def _exit_now(args: list[str], code: object) -> None:
+    """os._exit(0) after a successful read-only command whose output is flushed; otherwise return."""
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    if command not in SKIPS_TEARDOWN or code not in (0, None) or "--help" in args:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # let the normal exit report a closed or broken stream
+    os._exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; expected errors are one line on stderr with a non-zero exit, never a traceback."""
+    """Run the CLI; expected errors are one line on stderr with a non-zero exit, never a traceback.
+
+    Called without `argv` (the `agent` executable), a successful read-only command skips the teardown."""
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         _register(args)
         code = app(args=args, standalone_mode=False)
+        if argv is None:
+            _exit_now(args, code)
     except AgentError as exc:
         fail(str(exc), exc.exit_code)
     except typer.Abort:
