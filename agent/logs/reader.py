@@ -16,7 +16,7 @@ from agent.errors import BadInput
 from agent.logs.ghformat import read_gh_output
 from agent.logs.layout import JobFiles, run_layout
 from agent.logs.model import DEFAULT_LIMITS, Limits, RunLog
-from agent.logs.scan import BlockReader, Budget, JobScanner, mapped_file, prescanned, raw_scanner
+from agent.logs.scan import BlockReader, Budget, JobScanner, prescanned, raw_scanner
 from agent.logs.sections import gha_boundary, text_boundary
 from agent.logs.sniff import Peeked, sniff
 
@@ -43,13 +43,12 @@ def read_log(source: Source, *, patterns: list[str] = (), limits: Limits = DEFAU
         raise BadInput(f"{path}: no such file or directory")
     try:
         with path.open("rb") as stream:
-            return _read_stream(stream, str(path), regex, limits, by_path=True)
+            return _read_stream(stream, str(path), regex, limits)
     except (PermissionError, IsADirectoryError) as exc:
         raise BadInput(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _read_stream(stream: BinaryIO, name: str, regex, limits: Limits, by_path: bool = False) -> RunLog:
-    """`by_path`: `stream` is a file opened from its path here (a plain log of it may be memory-mapped)."""
+def _read_stream(stream: BinaryIO, name: str, regex, limits: Limits) -> RunLog:
     peeked = Peeked(stream)
     if peeked.head.startswith(ZIP_MAGIC):
         return _read_zip_stream(peeked, name, regex, limits)
@@ -63,14 +62,9 @@ def _read_stream(stream: BinaryIO, name: str, regex, limits: Limits, by_path: bo
         return read_gh_output(peeked, name, regex, limits)
     boundary = gha_boundary if kind == "log" else text_boundary
     scanner = JobScanner(_job_name(name), regex, limits, Budget(limits), split=True, boundary=boundary)
-    mapped = mapped_file(stream) if by_path else None
-    try:
-        blocks = BlockReader(peeked, limits, mapped, first=len(peeked.head))
-        for block, scanned in prescanned(blocks, regex):
-            scanner.feed(block, scanned)
-    finally:
-        if mapped is not None:
-            mapped.close()
+    blocks = BlockReader(peeked, limits)
+    for block, scanned in prescanned(blocks, regex):
+        scanner.feed(block, scanned)
     return RunLog([scanner.finish()], name, blocks.clipped, kind="actions" if kind == "log" else "text")
 
 

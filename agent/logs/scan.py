@@ -7,10 +7,6 @@ error shapes, known-issue patterns) and only those, a step's head and its tail a
 
 from __future__ import annotations
 
-import io
-import mmap
-import os
-import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
@@ -39,50 +35,28 @@ def raw_scanner(patterns: list[str] = (), engine: str = "auto"):
 
 
 class BlockReader:
-    """Yields blocks of whole lines from a binary stream; a line longer than `line_bytes` is clipped.
+    """Yields blocks of whole lines from a binary stream; a line longer than `line_bytes` is clipped."""
 
-    Given `mapped` (a read-only memory map of the same regular file, whose first `first` bytes the stream
-    served as its first read), the same blocks are cut straight from the map: one copy per block instead
-    of a read and a join, and pages already cut are dropped from memory again.
-    """
-
-    def __init__(self, stream: BinaryIO, limits: Limits, mapped: mmap.mmap | None = None, first: int = 0):
+    def __init__(self, stream: BinaryIO, limits: Limits):
         self.stream, self.limits = stream, limits
-        self.mapped, self.first = mapped, first
         self.clipped = 0
-
-    def _spans(self) -> Iterator[tuple[bytes | mmap.mmap, int, int]]:
-        """(buffer, start, end) of each read, in order."""
-        if self.mapped is None:
-            while chunk := self.stream.read(self.limits.block_bytes):
-                yield chunk, 0, len(chunk)
-            return
-        size, start, released, step = len(self.mapped), 0, 0, self.limits.block_bytes
-        while start < size:  # the stream serves its peeked head in reads of `step`, then reads on from there
-            end = min(start + step, self.first) if start < self.first else start + step
-            yield self.mapped, start, min(end, size)
-            released = _release(self.mapped, released, min(end, size))
-            start = end
 
     def __iter__(self) -> Iterator[bytes]:
         carry, long_head, skipped = b"", None, 0
-        for buf, start, end in self._spans():
-            prefix = b""
+        while chunk := self.stream.read(self.limits.block_bytes):
             if long_head is not None:
-                newline = buf.find(b"\n", start, end)
+                newline = chunk.find(b"\n")
                 if newline < 0:
-                    skipped += end - start
+                    skipped += len(chunk)
                     continue
-                prefix, start = self._clipped(long_head, skipped + newline - start), newline
+                chunk = self._clipped(long_head, skipped + newline) + chunk[newline:]
                 long_head, skipped = None, 0
-            cut = buf.rfind(b"\n", start, end) + 1
-            if cut:  # one copy: the carried partial line (or a clipped one) joined to this chunk's whole lines
-                head = carry or prefix
-                whole = not head and start == 0 and cut == end and isinstance(buf, bytes)
-                block = buf if whole else b"".join((head, memoryview(buf)[start:cut]))
-                carry = buf[cut:end]
+            cut = chunk.rfind(b"\n") + 1
+            if cut:  # one copy: the carried partial line joined to this chunk's whole lines
+                block = b"".join((carry, memoryview(chunk)[:cut])) if carry or cut < len(chunk) else chunk
+                carry = chunk[cut:]
             else:
-                block, carry = b"", carry + prefix + buf[start:end]
+                block, carry = b"", carry + chunk
             if len(carry) > self.limits.line_bytes:
                 long_head, skipped = carry[: self.limits.line_bytes], len(carry) - self.limits.line_bytes
                 carry = b""
@@ -96,31 +70,6 @@ class BlockReader:
     def _clipped(self, head: bytes, skipped: int) -> bytes:
         self.clipped += skipped
         return head + b" [truncated %d bytes]" % skipped
-
-
-def _release(mapped: mmap.mmap, start: int, below: int) -> int:
-    """Drop the mapped pages from `start` up to `below` (already copied out) so a big log does not stay
-    resident; returns where the next release starts."""
-    whole = below - below % mmap.PAGESIZE
-    if whole > start:
-        try:
-            mapped.madvise(mmap.MADV_DONTNEED, start, whole - start)
-        except OSError:
-            return start
-    return max(start, whole)
-
-
-def mapped_file(stream) -> mmap.mmap | None:
-    """A read-only memory map of `stream` when it is a plain regular file opened by path, else None."""
-    if not isinstance(stream, io.BufferedReader) or not hasattr(mmap, "MADV_DONTNEED"):
-        return None
-    try:
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
-            return None
-        return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):
-        return None
 
 
 PRESCAN_AHEAD = 3
