@@ -70,6 +70,11 @@ TRANSIENT = {
         "socket.timeout: The read operation timed out",
         ("pip._vendor.urllib3.exceptions.ReadTimeoutError: HTTPSConnectionPool(host='files.pythonhosted.org', "
         "port=443): Read timed out."), "##[error]Process completed with exit code 2."], Category.network),
+    "LFS server error during checkout": (HOSTED[:2] + ["##[group]Run actions/checkout@v4", "Fetching LFS objects",
+        "[command]/usr/bin/git lfs fetch origin refs/remotes/origin/main",
+        "batch response: Fatal error: Server error: https://github.com/org/app.git/info/lfs/objects/batch",
+        "Failed to fetch some objects from 'https://github.com/org/app.git/info/lfs'",
+        "##[error]The process '/usr/bin/git' failed with exit code 2"], Category.network),
     "github api rate limit": (HOSTED[:2] + ["##[group]Run gh release download v1.2.0",
         "HTTP 403: API rate limit exceeded for installation ID 4321. (https://api.github.com/repos/org/app/releases)",
         "##[error]Process completed with exit code 1."], Category.network),
@@ -107,6 +112,16 @@ REAL = {
         "$ mix test", "  1) test renders errors (App.ErrorTest)", "     Assertion with == failed",
         "Finished in 4.1 seconds", "83 tests, 1 failure", 'The command "mix test" exited with 1.',
         "$ ./upload-coverage.sh", "<head><title>502 Bad Gateway</title></head>", "Done. Your build exited with 1."],
+    "LFS over its quota is not a blip": HOSTED[:2] + ["##[group]Run actions/checkout@v4", "Fetching LFS objects",
+        ("batch response: This repository is over its data quota. Account responsible for LFS bandwidth should "
+         "purchase more data packs to restore access."),
+        "Failed to fetch some objects from 'https://github.com/org/app.git/info/lfs'",
+        "##[error]The process '/usr/bin/git' failed with exit code 2"],
+    "an LFS object missing on the server is not a blip": HOSTED[:2] + ["##[group]Run actions/checkout@v4",
+        ("Error downloading object: data/sample.mp4 (3f1c2ab): Smudge error: Error downloading data/sample.mp4: "
+         "[3f1c2ab] Object does not exist on the server: [404] Object does not exist on the server"),
+        "Failed to fetch some objects from 'https://github.com/org/app.git/info/lfs'",
+        "##[error]The process '/usr/bin/git' failed with exit code 2"],
     "disk full is the runner's state, not a blip": [
         "$ cargo build --release", "LLVM ERROR: IO failure on output stream: No space left on device",
         "error: could not compile `server` (bin \"server\")", "ERROR: Job failed: exit code 1"],
@@ -171,6 +186,7 @@ FIXED_MESSAGES = {
     "Unable to connect to ": "apt's http method",
     "Could not connect to ": "apt and curl",
     "network failure seems to have happened": "cargo, any registry fetch failure",
+    "Failed to fetch some objects from '": "git-lfs, any failed LFS download",
 }
 """Fixed messages of the programs named, which any set of CI logs holds: the only literals the kinds share with
 the datasets (anything else would be a quote of one log)."""

@@ -98,6 +98,10 @@ KINDS: tuple[Kind, ...] = (
         r"(?i)(?:API |secondary )?rate limit (?:exceeded|reached)|exceeded (?:the |your )?rate limit",
         r"(?i)reached your (?:unauthenticated )?pull rate limit",
     )),
+    Kind("lfs-fetch", Category.network, "the Git LFS server did not hand out the job's own objects (its server "
+         "or the job's token); re-running a checkout costs seconds", (
+        r"(?i)Failed to fetch some objects from '\S+'",
+    )),
 )
 """Every kind, most decisive first (a line matching several kinds is reported as the first)."""
 
@@ -120,8 +124,10 @@ REAL_FAILURE: tuple[str, ...] = (
     r"^Diff in |(?i:would reformat|clippy::|[1-9]\d* vulnerabilit(?:y|ies) found|lint (?:failed|errors?))",
     r"SyntaxError|TypeError|(?i:cannot find (?:symbol|type|value|function))",
     r"(?i:No space left on device|Killed signal terminated|out of memory|exit code 137)",
+    r"(?i:over its data quota|exceeded its LFS budget|Object does not exist on the server)",
 )
-"""Compile, link, test, lint, disk and memory evidence: a real failure, not a passing infrastructure fault."""
+"""Compile, link, test, lint, disk and memory evidence, and an LFS quota or a missing LFS object: a real
+failure, not a passing infrastructure fault."""
 
 COMMAND_START = r"^\$ |^##\[group\]Run |^\[command\]|^##\[command\]"
 """A command echo (GitLab `$ cmd`, GitHub `Run cmd`): output above it belongs to an earlier command."""
