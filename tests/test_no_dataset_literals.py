@@ -31,6 +31,7 @@ TOOL_MESSAGES = {
     "error: aborting due to": "rustc, after any compile error",
     "error: could not compile": "cargo, after any compile error",
     "error: failed to push some refs": "git push, whenever the remote refuses a ref update",
+    "Dubious, test returned ": "prove (TAP::Harness), whenever a test script exits non-zero",
 }
 """Fixed messages a program prints on every failure of its kind (the program named): any real log set has them.
 Anything else a pattern shares with the datasets would be a quote of one log."""

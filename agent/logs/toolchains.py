@@ -63,6 +63,15 @@ TOOLCHAIN_SHAPES: tuple[Shape, ...] = (
     Shape("jvm-oom", r"OutOfMemoryError|JavaScript heap out of memory|MemoryError$", C.out_of_memory),
     Shape("net-timeout", r"ReadTimeoutError|ConnectTimeoutError|Read timed out|ETIMEDOUT|socket hang up", C.network),
     Shape("xunit", INDENT + r"(?:Error Message:|Assert\.\w+\(\) Failure)", C.test_failure),
+    # a sanitizer's report opens with its banner; the stack frames under it say where
+    Shape("sanitizer", r"ERROR: (?:Address|Leak|Thread|Memory|UndefinedBehavior)Sanitizer: |WARNING: ThreadSanitizer: "
+          r"|\.\w{1,5}:\d+:\d+: runtime error: ", C.test_failure, role="header"),
+    # ESLint/stylelint "stylish" rows under a file name: `  12:2  error  message  rule-name`
+    Shape("lint-row", INDENT + r"\d+:\d+[ \t]+(?:error|✖)[ \t]+\S", C.compile_error),
+    # xcpretty marks what failed: ❌ before a compile error, ✗ before a failing test
+    Shape("xcpretty", INDENT + r"❌[ \t]+\S", C.compile_error),
+    Shape("tap", START + r"not ok \d+\b|Dubious, test returned [1-9]|Failed \d+/\d+ (?:subtests|test programs)",
+          C.test_failure),
     Shape("gtest", START + r"\S+(?::\d+|\(\d+\)): (?:Failure|error)$", C.test_failure, role="header"),
     Shape("expectation", INDENT + r"(?:Expected equality of these values|Value of: |Expected: |Actual: |Which is: )",
           C.test_failure),
