@@ -24,3 +24,9 @@ def test_the_baselines_are_the_tails_and_the_last_error_lines():
     assert outputs["tail-4KB"].endswith("line 4999") and len(outputs["tail-4KB"]) <= 4096
     assert outputs["error-5"].splitlines() == [f"line {n} error" for n in range(4950, 5000, 10)]
     assert outputs["tail-same-lines"].splitlines() == ["line 4997", "line 4998", "line 4999"]
+
+
+def test_private_mode_codes_copied_without_their_escape_byte_are_noise_too():
+    chunk = "=[?1l>visual-mode/orientation                 FAIL"  # a terminal's keypad-mode code, ESC lost
+    assert probes(chunk) == ["=>visual-mode/orientation FAIL"]
+    assert coverage(probes(chunk), "=\x1b[?1l\x1b>visual-mode/orientation   FAIL".replace("\x1b>", ">")) == 1.0

@@ -6,8 +6,8 @@ Each log of `labels.jsonl` is triaged as a user would pipe it in (the decompress
 method's output is checked for the chunk a developer marked as the reason the build failed.
 
 "Chunk found" (the same rule for every method):
-- text is normalised: ANSI colour codes removed (with or without their ESC byte, as the labellers
-  copied them), `\\r` progress rewrites cut to their last part, `<` dropped (the labellers' copies
+- text is normalised: ANSI colour and mode codes removed (with or without their ESC byte, as the
+  labellers copied them; private modes such as `[?1l` too), `\\r` progress rewrites cut to their last part, `<` dropped (the labellers' copies
   lost it: `Context.<anonymous>` reads `Context.anonymous>`), whitespace runs collapsed;
 - a chunk line is *non-trivial* when, normalised, it has at least 12 characters and 4 letters
   (the labellers' empty `nl` lines and bare `}` or numbers are not evidence);
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 DATASET = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "logchunks-dev"
-_ANSI = re.compile(r"\x1b?\[[0-9;]*[A-Za-z]|\x1b\][^\x07]*\x07?")
+_ANSI = re.compile(r"\x1b?\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07?")
 _SPACES = re.compile(r"\s+")
 PROBE_CHARS = 120
 MIN_CHARS, MIN_LETTERS = 12, 4
