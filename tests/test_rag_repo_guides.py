@@ -120,3 +120,13 @@ def test_guides_of_a_newer_commit_replace_the_older_ones_in_the_index(tmp_path):
     assert (stats.added, stats.removed) == (1, 1)
     assert index.search("okapi", k=1, mode="bm25")[0].anchor == "new-quirk"
     assert all(hit.kind != "repo_guide" for hit in index.search("zebra", k=3, mode="bm25"))
+
+
+def test_two_repositories_with_the_same_guide_path_and_heading_keep_both_sections(tmp_path):
+    from agent.rag.repo_guides import RepoGuides
+
+    index = Index(tmp_path / "index")
+    index.add_repo_guides(RepoGuides("org/alpha", "a" * 40, {"docs/ci.md": "# CI\n\n## Build fails\n\nzebra stripes\n"}))
+    index.add_repo_guides(RepoGuides("org/beta", "b" * 40, {"docs/ci.md": "# CI\n\n## Build fails\n\nokapi spots\n"}))
+    assert [h.anchor for h in index.search("zebra", k=3, mode="bm25") if h.kind == "repo_guide"] == ["build-fails"]
+    assert [h.anchor for h in index.search("okapi", k=3, mode="bm25") if h.kind == "repo_guide"] == ["build-fails"]

@@ -147,7 +147,8 @@ class Index:
         with self._lock:
             guides.write(folder)
             others = [source for source in self._saved_sources() if source.root.resolve() != folder]
-            return self.build([*others, Source(folder, ("**/*.md",), REPO_GUIDE_KIND, 2, 2)], vectors=False)
+            mine = Source(folder, ("**/*.md",), REPO_GUIDE_KIND, 2, 2, label=guides.repo)
+            return self.build([*others, mine], vectors=False)
 
     def add_resolution(self, signature: str, category: str, summary: str, fix: str) -> Hit:
         """Remember what fixed a failure signature; vectors catch up on the next vector search."""

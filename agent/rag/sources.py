@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from agent.config import guides_dir
@@ -25,6 +25,9 @@ class Source:
     kind: str = "guide"
     max_level: int = 2
     min_level: int = 0
+    label: str = ""
+    """Put in each section's id (`repo_guide:owner/repo/docs/ci.md#anchor`, the guide still `docs/ci.md`):
+    sections of several repositories in one index keep apart where their paths and headings are the same."""
 
     def files(self) -> list[Path]:
         """Matching files, sorted, each once; oversized files (and a repository's vendored guides) are skipped."""
@@ -40,7 +43,10 @@ class Source:
         for path in self.files():
             text = path.read_text(encoding="utf-8", errors="replace")
             name = path.relative_to(self.root).as_posix()
-            chunks.extend(chunk_markdown(text, name, self.kind, self.max_level, self.min_level))
+            found = chunk_markdown(text, name, self.kind, self.max_level, self.min_level)
+            if self.label:
+                found = [replace(chunk, id=f"{self.kind}:{self.label}/{chunk.id.partition(':')[2]}") for chunk in found]
+            chunks.extend(found)
         return chunks
 
     def to_dict(self) -> dict:
