@@ -16,7 +16,7 @@ from agent.executor.rollback import (
     open_pull_for_fix,
     sync_pull_outcomes,
 )
-from agent.flaky.handle import judge_tests
+from agent.flaky.handle import judge_tests, release_on_green
 from agent.gate_context import FAILING, gate_context, resolve_association, run_fields
 from agent.github.lastgreen import last_green_log
 from agent.knowledge import load_known_issues
@@ -290,11 +290,17 @@ class Pipeline:
 
     def handle_default_branch_outcome(self, full_name: str, run: dict[str, Any]) -> HandleResult | None:
         """After an auto-merge: the same workflow failing on the default branch with the same signature
-        gets a revert PR (under the same gate) and the fix's outcome `reverted`. None: nothing to do."""
+        gets a revert PR (under the same gate) and the fix's outcome `reverted`. None: nothing to do.
+        A green default-branch run proposes the quarantine releases that are due."""
         default = self.gh.repo_info(full_name)["default_branch"]
-        if run.get("conclusion") not in FAILING or run.get("head_branch") != default:
+        if run.get("head_branch") != default:
             return None
         run = {**run, "run_attempt": int(run.get("run_attempt") or 1)}
+        if run.get("conclusion") == "success":
+            release_on_green(self, full_name, run)  # quarantines due for release (K green runs, or expired)
+            return None
+        if run.get("conclusion") not in FAILING:
+            return None
         diagnosis = self.diagnose(full_name, run)
         original = merged_fix(self.store, full_name, diagnosis.signature, run.get("path"))
         if original is None or failed_after_fix(self.gh, self.store, run, original) is not None:

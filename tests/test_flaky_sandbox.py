@@ -220,3 +220,46 @@ def test_a_flaky_test_failing_again_while_its_quarantine_pr_is_open_gets_no_seco
     pipe.handle_run(REPO, again)
     assert len(sandbox.repo(REPO).pulls) == 1
     assert pipe.store.quarantine_records(REPO)[("boost", "jpeg_tests/encode")]["since"] == since
+
+
+def merged_quarantine(sandbox, pipe):  # noqa: F811
+    pipe.handle_run(REPO, flaky_and_broken_history(sandbox))
+    [pull] = sandbox.repo(REPO).pulls.values()
+    pipe.gh.merge_pull(REPO, pull.number, pull.head_sha)  # a maintainer merges the quarantine
+    return pull
+
+
+def release_pulls(sandbox, quarantine_pull) -> list:  # noqa: F811
+    return [p for p in sandbox.repo(REPO).pulls.values() if p.number != quarantine_pull.number]
+
+
+def test_green_default_branch_runs_release_a_quarantine_without_waiting_for_another_failure(sandbox, pipe):  # noqa: F811
+    pull = merged_quarantine(sandbox, pipe)
+    add_run(sandbox, {"jpeg_tests/encode": True, "cuda_tests/oom": True}, 1, branch="release/1.0")
+    green = add_run(sandbox, {"cuda_tests/oom": True}, 2)  # main is green: the quarantined test does not run there
+    pipe.handle_default_branch_outcome(REPO, pipe.gh.get_run(REPO, green))
+    assert release_pulls(sandbox, pull) == []  # one green run of the test is not enough evidence
+
+    for hours in (3, 4):
+        add_run(sandbox, {"jpeg_tests/encode": True, "cuda_tests/oom": True}, hours, branch="release/1.0")
+    green = add_run(sandbox, {"cuda_tests/oom": True}, 5)
+    pipe.handle_default_branch_outcome(REPO, pipe.gh.get_run(REPO, green))
+
+    [release] = release_pulls(sandbox, pull)
+    assert not release.merged and sandbox.file_text(REPO, WORKFLOW, release.head) == FILES[WORKFLOW]
+    assert pipe.store.quarantine_records(REPO)[("boost", "jpeg_tests/encode")]["released"]
+    pipe.handle_default_branch_outcome(REPO, pipe.gh.get_run(REPO, add_run(sandbox, {"cuda_tests/oom": True}, 6)))
+    assert len(release_pulls(sandbox, pull)) == 1  # proposed once
+
+
+def test_an_expired_quarantine_is_released_on_the_next_green_default_branch_run(sandbox, pipe):  # noqa: F811
+    pull = merged_quarantine(sandbox, pipe)
+    record = pipe.store.quarantine_records(REPO)[("boost", "jpeg_tests/encode")]
+    pipe.store.save_quarantine(REPO, "jpeg_tests/encode", "boost", {**record, "until": "2000-01-01"})
+    side = add_run(sandbox, {"cuda_tests/oom": True}, 1, branch="feature/x")
+    pipe.handle_default_branch_outcome(REPO, pipe.gh.get_run(REPO, side))
+    assert release_pulls(sandbox, pull) == []  # not the default branch
+    pipe.handle_default_branch_outcome(REPO, pipe.gh.get_run(REPO, add_run(sandbox, {"cuda_tests/oom": True}, 2)))
+    [release] = release_pulls(sandbox, pull)
+    assert sandbox.file_text(REPO, WORKFLOW, release.head) == FILES[WORKFLOW]
+    assert "quarantine expired" in sandbox.repo(REPO).issues[release.number].body

@@ -151,6 +151,25 @@ def releases_due(store: Any, full_name: str, now: datetime, green_runs: int) -> 
     return due
 
 
+def release_on_green(pipe: Any, full_name: str, run: dict[str, Any]) -> list[Any]:
+    """A green run of the default branch: with a quarantine in force, record the workflow's recent test results
+    (the quarantined test still runs elsewhere, e.g. on release branches) and propose the releases due.
+
+    A quarantined test no longer fails the default branch, so without this the release would wait for some
+    other test failure to be handled; expiry is checked here too."""
+    if not hasattr(pipe.store, "quarantine_records"):
+        return []
+    if all(record.get("released") for record in pipe.store.quarantine_records(full_name).values()):
+        return []
+    try:
+        record_history(pipe.gh, pipe.store, full_name, run, pipe.policy.flaky.history_runs)
+    except GitHubError as exc:  # expiry needs no results
+        log.info("test results around run %s unavailable: %s", run.get("id"), exc)
+    base = Diagnosis(signature=f"quarantine-release-{run.get('path') or 'workflow'}", category=Category.flaky_test,
+                     proposed_action=Action.pull_request, title="release quarantined tests")
+    return propose_releases(pipe, full_name, run, base)
+
+
 def propose_releases(pipe: Any, full_name: str, run: dict[str, Any], diagnosis: Diagnosis) -> list[Any]:
     """A `release_quarantine` PR for each quarantine due (through the gate like every write)."""
     results = []
