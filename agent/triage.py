@@ -162,7 +162,8 @@ def _cached_guide_store(folder: str, stamp: tuple, build) -> TextStore | None:
         finally:
             partial.unlink(missing_ok=True)
         for stale in sorted(root.glob("guides-*.sqlite"), key=lambda p: p.stat().st_mtime)[:-GUIDES_CACHE_KEEP]:
-            stale.unlink(missing_ok=True)
+            for part in (stale, *(stale.with_name(stale.name + end) for end in ("-wal", "-shm"))):
+                part.unlink(missing_ok=True)
         return TextStore(path)
     except (OSError, sqlite3.Error, ConfigError):
         return None
