@@ -14,12 +14,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from agent.logs.clean import clean_text
+
 TOOL_TIMEOUT = 120
 TOOL_FAILURES = (RuntimeError, ValueError, subprocess.TimeoutExpired)
 DROPPED_ENV = ("GH_TOKEN", "GITHUB_TOKEN", "ZIZMOR_GITHUB_TOKEN", "CLICOLOR_FORCE", "FORCE_COLOR")
 """No token reaches a checker, and nothing forces colour codes into the stderr we quote."""
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-LOG_LINE = re.compile(r"^\s*(?:\S+\s+)?(?:TRACE|DEBUG|INFO|WARN)\b")
+LOG_LINE = re.compile(r"^\s*(?:TRACE|DEBUG|INFO|WARN)\b")
 
 
 class Problem(BaseModel):
@@ -86,7 +87,7 @@ def run_tool(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 def crash_summary(stderr: str) -> str:
     """The lines of a checker's stderr that say why it failed (no log noise, no backtrace), ≤ 400 chars."""
     lines = []
-    for line in ANSI.sub("", stderr).splitlines():
+    for line in clean_text(stderr).splitlines():  # no colour codes or timestamps
         if line.strip().startswith("Stack backtrace"):
             break
         if line.strip() and not LOG_LINE.match(line):
