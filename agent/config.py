@@ -60,6 +60,14 @@ def cache_dir() -> Path:
     return _ensure(Path(root), "AGENT_CACHE")
 
 
+def prune_cache(folder: Path, pattern: str, keep: int, siblings: tuple[str, ...] = ()) -> None:
+    """Delete all but the `keep` newest files of `folder` matching `pattern` (and each one's `siblings`
+    suffixes, e.g. SQLite's `-wal`); OSError is the caller's to handle."""
+    for stale in sorted(folder.glob(pattern), key=lambda p: p.stat().st_mtime)[:-keep]:
+        for part in (stale, *(stale.with_name(stale.name + end) for end in siblings)):
+            part.unlink(missing_ok=True)
+
+
 def _ensure(path: Path, setting: str) -> Path:
     """`path`, created if missing; a ConfigError naming the setting when it cannot be."""
     try:

@@ -138,7 +138,7 @@ def _cached_guide_store(folder: str, stamp: tuple, build) -> TextStore | None:
     reader never sees half a table); None when the cache cannot be used."""
     import sqlite3
 
-    from agent.config import cache_dir
+    from agent.config import cache_dir, prune_cache
     from agent.errors import ConfigError
     from agent.rag.textstore import TextStore
 
@@ -161,9 +161,7 @@ def _cached_guide_store(folder: str, stamp: tuple, build) -> TextStore | None:
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
-        for stale in sorted(root.glob("guides-*.sqlite"), key=lambda p: p.stat().st_mtime)[:-GUIDES_CACHE_KEEP]:
-            for part in (stale, *(stale.with_name(stale.name + end) for end in ("-wal", "-shm"))):
-                part.unlink(missing_ok=True)
+        prune_cache(root, "guides-*.sqlite", GUIDES_CACHE_KEEP, siblings=("-wal", "-shm"))
         return TextStore(path)
     except (OSError, sqlite3.Error, ConfigError):
         return None

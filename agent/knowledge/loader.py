@@ -18,7 +18,7 @@ from typing import Any
 import re2
 from pydantic import ValidationError
 
-from agent.config import cache_dir, known_issues_path
+from agent.config import cache_dir, known_issues_path, prune_cache
 from agent.errors import ConfigError
 from agent.knowledge.matcher import KnowledgeBase
 from agent.knowledge.schema import KnownIssue, KnownIssueFile
@@ -161,7 +161,6 @@ def _remember_validated(cache: Path | None, entries: list) -> None:
     try:
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, cache)
-        for stale in sorted(cache.parent.glob("known-issues-*.json"), key=lambda p: p.stat().st_mtime)[:-VALIDATED_KEEP]:
-            stale.unlink(missing_ok=True)
+        prune_cache(cache.parent, "known-issues-*.json", VALIDATED_KEEP)
     except OSError:
         partial.unlink(missing_ok=True)

@@ -250,11 +250,12 @@ def _load_database(path):
 def _save_database(path, database, facts: dict) -> None:
     import hyperscan
 
+    from agent.config import prune_cache
+
     partial = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         partial.write_bytes(json.dumps(facts).encode("utf-8") + b"\n" + hyperscan.dumpb(database))
         os.replace(partial, path)
-        for stale in sorted(path.parent.glob("hyperscan-*.db"), key=lambda p: p.stat().st_mtime)[:-HS_CACHE_KEEP]:
-            stale.unlink(missing_ok=True)
+        prune_cache(path.parent, "hyperscan-*.db", HS_CACHE_KEEP)
     except OSError:
         partial.unlink(missing_ok=True)
