@@ -102,8 +102,6 @@ def fallback_signature_lines(run: RunLog, window: Window) -> list[str]:
     return lines
 
 
-_REPO_GUIDE_PREFIX = "repo_guide:"
-"""Chunk ids of a repository's own guides (agent.rag.repo_guides.REPO_GUIDE_KIND; a test keeps them equal)."""
 GUIDES_CITED = 3
 QUERY_LINES = 3
 _STORE_LOCK = threading.Lock()
@@ -117,23 +115,20 @@ GUIDES_CACHE_KEEP = 4
 def _guide_store(folder: str, stamp: tuple, repo_guides: RepoGuides | None = None) -> TextStore:
     """The guides' sections (and the watched repository's own) in a BM25 table: the shipped guides' table
     is kept under cache_dir() (a CLI start-up reuses it), one with a repository's guides is built in memory."""
+    cached = _cached_guide_store(folder, stamp) if repo_guides is None else None
+    return cached or _built_store(Path(":memory:"), folder, repo_guides)
+
+
+def _built_store(path: Path, folder: str, repo_guides: RepoGuides | None) -> TextStore:
+    from agent.rag.sources import collect_chunks, guide_source
     from agent.rag.textstore import TextStore
 
-    def build(path: Path) -> TextStore:
-        from agent.rag.sources import collect_chunks, guide_source
-
-        store = TextStore(path)
-        store.apply(collect_chunks([guide_source(Path(folder))]) + (repo_guides.chunks() if repo_guides else []), [])
-        return store
-
-    if repo_guides is None:
-        cached = _cached_guide_store(folder, stamp, build)
-        if cached is not None:
-            return cached
-    return build(Path(":memory:"))
+    store = TextStore(path)
+    store.apply(collect_chunks([guide_source(Path(folder))]) + (repo_guides.chunks() if repo_guides else []), [])
+    return store
 
 
-def _cached_guide_store(folder: str, stamp: tuple, build) -> TextStore | None:
+def _cached_guide_store(folder: str, stamp: tuple) -> TextStore | None:
     """The shipped guides' table from cache_dir(), built there first if missing (an atomic rename, so a
     reader never sees half a table); None when the cache cannot be used."""
     import sqlite3
@@ -157,7 +152,7 @@ def _cached_guide_store(folder: str, stamp: tuple, build) -> TextStore | None:
             path.unlink(missing_ok=True)
         partial = root / f"guides-{key}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
-            build(partial).close()
+            _built_store(partial, folder, None).close()
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
@@ -183,6 +178,13 @@ def _guide_query(causes: list[str], match: IssueMatch | None) -> str:
     return strip_log_framing(f"{match.issue.title} {head}" if match else head)
 
 
+def _own_guide_hits(ranked: list[tuple[str, float]]) -> list[str]:
+    """The best hit among the repository's own guides (their module is loaded: the caller holds them)."""
+    from agent.rag.repo_guides import REPO_GUIDE_KIND
+
+    return [chunk_id for chunk_id, _ in ranked if chunk_id.startswith(f"{REPO_GUIDE_KIND}:")][:1]
+
+
 def cite_guides(causes: list[str], match: IssueMatch | None, k: int = GUIDES_CITED,
                 repo_guides: RepoGuides | None = None) -> list[GuideRef]:
     """Guide sections for the failure: the known issue's `guide:` link first, then the best section of the
@@ -191,7 +193,7 @@ def cite_guides(causes: list[str], match: IssueMatch | None, k: int = GUIDES_CIT
     linked = f"guide:{match.issue.guide}" if match and match.issue.guide else None
     with _STORE_LOCK:  # one cached connection shared by the daemon's threads
         ranked = store.bm25(_guide_query(causes, match), k + 1 + (2 * k if repo_guides else 0))
-        own = [chunk_id for chunk_id, _ in ranked if chunk_id.startswith(_REPO_GUIDE_PREFIX)][:1] if repo_guides else []
+        own = _own_guide_hits(ranked) if repo_guides else []
         ids = list(dict.fromkeys(([linked] if linked else []) + own + [chunk_id for chunk_id, _ in ranked]))[:k]
         chunks = store.chunks(ids)
     scores = dict(ranked)

@@ -45,13 +45,6 @@ def test_triage_imports_only_its_own_command_module_and_no_heavy_library(tmp_pat
     assert not {"agent.rag.index", "agent.rag.vectors"} & modules  # the BM25 table only, no hybrid index
 
 
-def test_triage_knows_the_repository_guides_chunk_prefix():
-    from agent.rag.repo_guides import REPO_GUIDE_KIND
-    from agent.triage import _REPO_GUIDE_PREFIX
-
-    assert _REPO_GUIDE_PREFIX == f"{REPO_GUIDE_KIND}:"
-
-
 def test_help_still_lists_every_command(tmp_path):
     out, _ = _modules_after(["--help"], tmp_path)
     for command in COMMAND_HOMES:
