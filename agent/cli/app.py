@@ -71,10 +71,14 @@ COMMAND_HOMES = {
 _registered: set[str] = set()
 
 
+def _command(argv: list[str]) -> str | None:
+    """The invoked top-level command: the first argument that is not an option."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def _register(argv: list[str]) -> None:
     """Register the invoked command's module, or every module (for --help and unknown commands)."""
-    first = next((arg for arg in argv if not arg.startswith("-")), None)
-    home = COMMAND_HOMES.get(first or "")
+    home = COMMAND_HOMES.get(_command(argv) or "")
     for name in [home] if home in COMMAND_MODULES else COMMAND_MODULES:
         if name not in _registered:
             importlib.import_module(f"agent.cli.{name}").register(app)
@@ -104,8 +108,7 @@ flushed and without the interpreter's teardown of every imported module (~35 ms 
 
 def _exit_now(args: list[str], code: object) -> None:
     """os._exit(0) after a successful read-only command whose output is flushed; otherwise return."""
-    command = next((arg for arg in args if not arg.startswith("-")), None)
-    if command not in SKIPS_TEARDOWN or code not in (0, None) or "--help" in args:
+    if _command(args) not in SKIPS_TEARDOWN or code not in (0, None) or "--help" in args:
         return
     try:
         sys.stdout.flush()
