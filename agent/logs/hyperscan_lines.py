@@ -7,7 +7,7 @@ import json
 import os
 import re
 import threading
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from agent.logs.multimatch import Re2Lines, uncaptured
 
@@ -113,7 +113,6 @@ class HyperscanLines:
 
     def __init__(self, patterns: list[str]):
         self.patterns = list(patterns)
-        self._re2: Re2Lines | None = None
         self._db, facts = hyperscan_database(self.patterns)
         self.residual = Re2Lines([self.patterns[i] for i in facts["rejected"]])
         self._spans = facts["spans"]
@@ -123,12 +122,10 @@ class HyperscanLines:
         self._local = threading.local()  # one hyperscan scratch per scanning thread
         self._count = threading.Lock()
 
-    @property
+    @cached_property
     def re2(self) -> Re2Lines:
         """The RE2 reference engine, compiled the first time a block needs it (most logs never do)."""
-        if self._re2 is None:
-            self._re2 = Re2Lines(self.patterns)
-        return self._re2
+        return Re2Lines(self.patterns)
 
     def _scratch(self):
         """This thread's scratch space (hyperscan refuses one scratch in two scans at once)."""
@@ -239,10 +236,7 @@ def _load_database(path):
         meta, _, blob = path.read_bytes().partition(b"\n")
         database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
         facts = json.loads(meta)
-        if not isinstance(facts, dict) or not isinstance(facts.get("bom_ok"), bool) \
-                or not isinstance(facts.get("spans"), list) or not isinstance(facts.get("rejected"), list):
-            return None
-        return database, facts
+        return database, {name: facts[name] for name in ("rejected", "spans", "bom_ok")}
     except (OSError, ValueError, KeyError, TypeError, hyperscan.error):
         return None
 

@@ -6,6 +6,7 @@ The optional hyperscan engine and the engine choice (`line_finder`) live in agen
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 import re2
 
@@ -45,19 +46,16 @@ class MultiPattern:
 
     def __init__(self, patterns: list[str]):
         self.patterns = list(patterns)
-        self._combined = None
         self._set = re2.Set.SearchSet(options())
         for pattern in self.patterns:
             self._set.Add(pattern.encode("utf-8"))
         if self.patterns:
             self._set.Compile()
 
-    @property
+    @cached_property
     def _any(self):
         """The combined regex `scan` needs, compiled on first use (`which` alone needs only the set)."""
-        if self._combined is None:
-            self._combined = combined(self.patterns)._regexp
-        return self._combined
+        return combined(self.patterns)._regexp
 
     def which(self, line: str | bytes) -> list[int]:
         """Indexes of the patterns that match `line`."""
