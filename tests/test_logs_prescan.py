@@ -8,8 +8,9 @@ import pytest
 
 from agent.knowledge import load_known_issues
 from agent.logs.model import Limits
+from agent.logs.prescan import prescanned
 from agent.logs.reader import read_log
-from agent.logs.scan import BlockReader, newlines, prescanned, raw_scanner
+from agent.logs.scan import BlockReader, newlines, raw_scanner
 from agent.logs.sniff import Peeked
 
 SMALL = Limits(block_bytes=4096, line_bytes=700)

@@ -16,7 +16,8 @@ from agent.errors import BadInput
 from agent.logs.ghformat import read_gh_output
 from agent.logs.layout import JobFiles, run_layout
 from agent.logs.model import DEFAULT_LIMITS, Limits, RunLog
-from agent.logs.scan import BlockReader, Budget, JobScanner, prescanned, raw_scanner
+from agent.logs.prescan import prescanned
+from agent.logs.scan import BlockReader, Budget, JobScanner, raw_scanner
 from agent.logs.sections import gha_boundary, text_boundary
 from agent.logs.sniff import Peeked, sniff
 
