@@ -106,12 +106,8 @@ def two_job_logs(failed: bool) -> dict[str, str]:
 
 def test_only_the_jobs_that_failed_are_fetched_from_the_green_run(sandbox, tmp_path):
     sandbox.add_repo(REPO, files={WORKFLOW: "name: CI-Linux\n"})
-    green = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=two_job_logs(failed=False))
-    with sandbox.lock:
-        for attempt in sandbox.repo(REPO).runs[green].attempts:
-            attempt.conclusion = "success"
-            for job in attempt.jobs:
-                job.conclusion = "success"
+    green = sandbox.mark_succeeded(REPO, sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux",
+                                                                logs=two_job_logs(failed=False)))
     failed = sandbox.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=two_job_logs(failed=True))
     gh = client(sandbox)
     found = last_green_log(gh, REPO, run_json(gh, failed), LogCache(tmp_path))

@@ -28,13 +28,7 @@ def green_logs() -> dict[str, str]:
 
 
 def add_green(sb) -> int:
-    run_id = sb.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=green_logs())
-    with sb.lock:
-        for attempt in sb.repo(REPO).runs[run_id].attempts:
-            attempt.conclusion = "success"
-            for job in attempt.jobs:
-                job.conclusion = "success"
-    return run_id
+    return sb.mark_succeeded(REPO, sb.add_failed_run(REPO, WORKFLOW, name="CI-Linux", logs=green_logs()))
 
 
 def pipeline(sb, tmp_path, knowledge) -> Pipeline:

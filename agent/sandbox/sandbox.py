@@ -233,6 +233,15 @@ class Sandbox:
             self.ci.record_checks(repo, run, attempt)
         return run.id
 
+    def mark_succeeded(self, full_name: str | Repo, run_id: int) -> int:
+        """Turn a run added by `add_failed_run` into a green one (every attempt and job). → run id."""
+        with self.lock:
+            for attempt in self.repo(full_name).runs[run_id].attempts:
+                attempt.conclusion = "success"
+                for job in attempt.jobs:
+                    job.conclusion = "success"
+        return run_id
+
     def load_case(self, case_dir: str | Path) -> tuple[str, int]:
         """Seed a case directory (case.yaml, logs/, repo/). → (full_name, run_id)."""
         return cases.load_case(self, case_dir)
