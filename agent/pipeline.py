@@ -298,7 +298,6 @@ class Pipeline:
         run = {**run, "run_attempt": int(run.get("run_attempt") or 1)}
         if run.get("conclusion") == "success":
             release_on_green(self, full_name, run)  # quarantines due for release (K green runs, or expired)
-            return None
         if run.get("conclusion") not in FAILING:
             return None
         diagnosis = self.diagnose(full_name, run)
