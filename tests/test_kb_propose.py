@@ -61,11 +61,16 @@ def close(sb: Sandbox, number: int) -> None:
     client(sb).request("PATCH", f"/repos/{REPO}/issues/{number}", body={"state": "closed"})
 
 
-def test_a_human_image_fix_becomes_a_valid_container_image_entry_matching_only_this_failure(sb, learning_home):
+def human_image_fix(sb: Sandbox, learning_home, message: str = "Fixes #1") -> None:
+    """The glibc failure escalated as #1 (beside a novel one), then fixed by a human moving the image to 22.04."""
     escalate_glibc_and_novel(sb, learning_home)
     old = sb.file_text(REPO, CONTAINER_WF)
-    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Move the CUDA container to 22.04\n\nFixes #1")
+    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), message)
     close(sb, 1)
+
+
+def test_a_human_image_fix_becomes_a_valid_container_image_entry_matching_only_this_failure(sb, learning_home):
+    human_image_fix(sb, learning_home, "Move the CUDA container to 22.04\n\nFixes #1")
     store = Store(learning_home / "agent.db")
     proposal = propose_from_issue(client(sb), store, load_known_issues(), REPO, 1)
 
@@ -131,10 +136,7 @@ def test_no_entry_is_proposed_when_every_root_cause_line_also_appears_in_another
 
 
 def test_the_proposed_entry_passes_kb_test_against_history(sb, learning_home, capsys):
-    escalate_glibc_and_novel(sb, learning_home)
-    old = sb.file_text(REPO, CONTAINER_WF)
-    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Fixes #1")
-    close(sb, 1)
+    human_image_fix(sb, learning_home)
     store = Store(learning_home / "agent.db")
     proposal = propose_from_issue(client(sb), store, load_known_issues(), REPO, 1)
     issue = parse_known_issues({"version": 1, "issues": [proposal.entry]}).issues[0]
@@ -151,10 +153,7 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
 
 def test_kb_propose_from_issue_end_to_end_then_accept_merges_into_the_deployment_db(sb, learning_home, capsys,
                                                                                     monkeypatch):
-    escalate_glibc_and_novel(sb, learning_home)
-    old = sb.file_text(REPO, CONTAINER_WF)
-    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Fixes #1")
-    close(sb, 1)
+    human_image_fix(sb, learning_home)
     monkeypatch.setenv("GITHUB_TOKEN", sb.token)
     code, out, err = run_cli(capsys, "kb", "propose", "--from-issue", "1", "--repo", REPO, "--github-url", sb.url,
                              "--json")
@@ -213,10 +212,7 @@ def test_a_merged_pull_request_saying_fixes_n_is_the_closing_fix(sb, learning_ho
 def test_the_weekly_pass_proposes_each_human_fixed_issue_once_and_skips_one_closed_by_hand(sb, learning_home):
     from agent.knowledge.weekly import due, learn_from_fixes
 
-    escalate_glibc_and_novel(sb, learning_home)
-    old = sb.file_text(REPO, CONTAINER_WF)
-    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Fixes #1")
-    close(sb, 1)
+    human_image_fix(sb, learning_home)
     close(sb, 2)
     store = Store(learning_home / "agent.db")
     assert due(store, REPO)
@@ -277,10 +273,7 @@ def test_the_daemon_learner_thread_writes_a_proposal_then_stops_when_asked(sb, l
 
     from agent.knowledge.weekly import learn_until_stopped
 
-    escalate_glibc_and_novel(sb, learning_home)
-    old = sb.file_text(REPO, CONTAINER_WF)
-    human_commit(sb, CONTAINER_WF, old.replace("ubuntu18.04", "ubuntu22.04"), "Fixes #1")
-    close(sb, 1)
+    human_image_fix(sb, learning_home)
     stopping = threading.Event()
     events: list[dict] = []
     thread = threading.Thread(target=learn_until_stopped, args=(stopping, client(sb), Store(learning_home / "agent.db"),
